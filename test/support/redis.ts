@@ -1,0 +1,69 @@
+// Starts a throwaway redis-server on a free loopback port for a test, and stops it.
+// Nothing is persisted: no RDB, no AOF, a fresh process per call.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
+  const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    bin,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (err) => reject(new Error(`cannot start ${bin}: ${err.message}; install it (apt-get install -y redis-server) or set REDIS_SERVER_BIN`)));
+    child.once('exit', (code) => reject(new Error(`${bin} exited with code ${code} before accepting connections: ${stderr.trim()}`)));
+  });
+  spawnError.catch(() => undefined);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await Promise.race([canConnect(port), spawnError])) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${bin} did not accept connections on port ${port} within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}
