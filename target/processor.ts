@@ -1,0 +1,99 @@
+// The queue processor: every interval, for every `queue:*` key, one atomic batch
+// admits as many users as there are free slots, then the room hears about it.
+// Ticks never overlap: a tick that finds the previous one still running is skipped.
+import type { Faults } from './faults.ts';
+import type { QueueStore } from './store.ts';
+
+export interface ProcessorStats {
+  /** ticks started */
+  ticks: number;
+  /** ticks skipped because the previous one was still running */
+  skippedTicks: number;
+  /** batches that admitted at least one user */
+  batchesServed: number;
+  usersAdmitted: number;
+  /** ticks or batches that failed (Redis down, wrong key type) */
+  errors: number;
+}
+
+export interface AdmissionNotifier {
+  entryAllowed(eventId: string, userId: string): void;
+  queueUpdated(eventId: string, queueSize: number, currentUsers: number): void;
+}
+
+export class Processor {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly counters: ProcessorStats = { ticks: 0, skippedTicks: 0, batchesServed: 0, usersAdmitted: 0, errors: 0 };
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly notify: AdmissionNotifier,
+    private readonly faults: Faults,
+    private readonly intervalMs: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+  }
+
+  /** Stops the timer and waits for a running tick to finish. */
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  stats(): ProcessorStats {
+    return { ...this.counters };
+  }
+
+  private tick(): void {
+    if (this.running !== null) {
+      this.counters.skippedTicks++;
+      return;
+    }
+    this.counters.ticks++;
+    this.running = this.runOnce()
+      .catch((err: unknown) => {
+        this.counters.errors++;
+        this.log(`processor: tick failed: ${errorMessage(err)}`);
+      })
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  private async runOnce(): Promise<void> {
+    if (this.faults.has('stalled-processor')) return;
+    const events = await this.store.queuedEvents();
+    for (const eventId of events) {
+      try {
+        await this.serve(eventId);
+      } catch (err) {
+        this.counters.errors++;
+        this.log(`processor: batch for event ${eventId} failed: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  private async serve(eventId: string): Promise<void> {
+    const batch = await this.store.admitBatch(eventId, {
+      lifo: this.faults.has('lifo'),
+      overAdmit: this.faults.has('over-admit'),
+    });
+    if (batch.admitted.length === 0) return;
+    this.counters.batchesServed++;
+    this.counters.usersAdmitted += batch.admitted.length;
+    if (!this.faults.has('silent-admission')) {
+      for (const userId of batch.admitted) this.notify.entryAllowed(eventId, userId);
+    }
+    this.notify.queueUpdated(eventId, batch.queueSize, batch.before);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,173 @@
+// The reference target: HTTP + Socket.IO on one port, Redis behind, a processor.
+// startTarget() is what tests, benchmarks and e2e tests use; main.ts wraps it.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Redis } from 'ioredis';
+import { buildRouter } from './api.ts';
+import { UserStore } from './auth.ts';
+import { resolveConfig, type TargetConfig } from './config.ts';
+import { Faults, type FaultName } from './faults.ts';
+import { HttpError, readJsonBody, sendJson } from './http.ts';
+import { Processor, errorMessage, type ProcessorStats } from './processor.ts';
+import { attachSockets } from './sockets.ts';
+import { QueueStore } from './store.ts';
+
+export type { TargetConfig } from './config.ts';
+export type { ProcessorStats } from './processor.ts';
+
+export interface TargetStats extends ProcessorStats {
+  /** Socket.IO connections open now */
+  connections: number;
+}
+
+export interface TargetHandle {
+  url: string;
+  port: number;
+  config: TargetConfig;
+  stats(): TargetStats;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** where log lines go (default: stderr); secrets are never logged */
+  log?: (line: string) => void;
+}
+
+const REDIS_CONNECT_TIMEOUT_MS = 3000;
+
+/** Errors that mean "the store is not there" rather than "the code is wrong". */
+function isStoreUnavailable(err: unknown, redis: Redis): boolean {
+  if (redis.status !== 'ready') return true;
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  return err.name === 'MaxRetriesPerRequestError' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' ||
+    /Stream isn't writeable|Connection is closed|Command timed out|LOADING/.test(err.message);
+}
+
+/** Rate-limits a log function to one line per key per interval (an outage must not flood the log). */
+function throttled(log: (line: string) => void, intervalMs = 5000): (line: string) => void {
+  const last = new Map<string, number>();
+  return (line) => {
+    const key = line.slice(0, 40);
+    const now = Date.now();
+    if ((last.get(key) ?? 0) + intervalMs > now) return;
+    last.set(key, now);
+    log(line);
+  };
+}
+
+export async function startTarget(partial: Partial<TargetConfig>, opts: StartOptions = {}): Promise<TargetHandle> {
+  const config = resolveConfig(partial);
+  const log = throttled(opts.log ?? ((line) => process.stderr.write(`[target] ${line}\n`)));
+  const faults = new Faults(config.faults as FaultName[]);
+
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: 5000,
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+  });
+  redis.on('error', (err: Error) => log(`redis: ${err.message}`));
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redactUrl(config.redisUrl)}: ${errorMessage(err)}`);
+  }
+
+  const store = new QueueStore(redis, config.threshold);
+  const users = new UserStore(redis, config.kdfCost);
+  if (config.adminEmail !== undefined && config.adminPassword !== undefined) {
+    await users.ensureAdmin(config.adminEmail, config.adminPassword);
+  }
+
+  const httpServer = createServer({ keepAliveTimeout: 5000 });
+  const sockets = attachSockets(httpServer, { config, store, faults, log });
+  const router = buildRouter({ config, redis, users, store, faults, queueCleared: sockets.queueCleared });
+  const processor = new Processor(store, sockets, faults, config.processorIntervalMs, log);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = router.match(req.method ?? 'GET', path);
+    if (route === null) throw new HttpError(404, `not found: ${req.method} ${path.slice(0, 200)}`);
+    let bodyPromise: Promise<Record<string, unknown>> | null = null;
+    const result = await route.handler({ req, params: route.params, body: () => (bodyPromise ??= readJsonBody(req)) });
+    sendJson(res, result.status, result.body);
+  };
+
+  // Socket.IO answers /socket.io/ itself and hands every other request to this listener.
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (err.status === 413) res.setHeader('connection', 'close');
+        sendJson(res, err.status, { error: err.message });
+      } else if (isStoreUnavailable(err, redis)) {
+        sendJson(res, 503, { error: `queue store unavailable; redis is ${redis.status}: ${errorMessage(err)}` });
+      } else {
+        log(`http: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        sendJson(res, 500, { error: 'internal server error' });
+      }
+    }).catch(() => res.destroy());
+  });
+  httpServer.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await sockets.close();
+    redis.disconnect();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'EADDRINUSE'
+      ? `port ${config.port} on ${config.host} is already in use; choose another with TARGET_PORT`
+      : `cannot listen on ${config.host}:${config.port}: ${errorMessage(err)}`);
+  }
+  httpServer.on('error', (err) => log(`http server: ${err.message}`));
+  processor.start();
+
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const resolved: TargetConfig = { ...config, port };
+  let closing: Promise<void> | null = null;
+
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    port,
+    config: resolved,
+    stats: () => ({ ...processor.stats(), connections: sockets.connections() }),
+    close: () =>
+      (closing ??= (async () => {
+        await processor.stop();
+        await sockets.close();
+        await new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
+        try {
+          await redis.quit();
+        } catch {
+          redis.disconnect();
+        }
+      })()),
+  };
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparseable URL)';
+  }
+}
