@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Process control for the reference target (target/): start it with its own
+# throwaway redis-server, wait until it answers, stop everything it started.
+#
+#   tools/target-ctl.sh up     start in the background; prints API_URL=... and REDIS_URL=...
+#   tools/target-ctl.sh down   stop the target and the redis it started (idempotent)
+#   tools/target-ctl.sh run    run in the foreground; its redis stops when it exits
+#
+# Environment: TARGET_PORT (3001), QUEUE_THRESHOLD, QUEUE_PROCESSOR_INTERVAL,
+# TARGET_FAULTS, TARGET_KDF_COST, REDIS_URL (unset: start a redis-server on a free
+# loopback port, no persistence), RUN_DIR (.run, relative to the repository root).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN_DIR="${RUN_DIR:-.run}"
+case "$RUN_DIR" in /*) ;; *) RUN_DIR="$ROOT/$RUN_DIR" ;; esac
+TARGET_PORT="${TARGET_PORT:-3001}"
+HEALTH_TIMEOUT_S=30
+
+TARGET_PID_FILE="$RUN_DIR/target.pid"
+TARGET_LOG="$RUN_DIR/target.log"
+REDIS_PID_FILE="$RUN_DIR/redis.pid"
+REDIS_LOG="$RUN_DIR/redis.log"
+ENV_FILE="$RUN_DIR/target.env"
+
+die() { echo "target-ctl: $*" >&2; exit 1; }
+say() { echo "target-ctl: $*" >&2; }
+
+[[ "$TARGET_PORT" =~ ^[0-9]+$ ]] && (( TARGET_PORT >= 1 && TARGET_PORT <= 65535 )) \
+  || die "invalid TARGET_PORT; reason: expected an integer from 1 to 65535, got \"$TARGET_PORT\""
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The HTTP status line of GET /health, or nothing.
+health_status() {
+  local line=''
+  { exec 3<>"/dev/tcp/127.0.0.1/$TARGET_PORT" \
+      && printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 \
+      && IFS= read -r -t 2 line <&3; } 2>/dev/null || true
+  exec 3<&- 2>/dev/null || true
+  echo "${line%$'\r'}"
+}
+
+# Pid from a pid file when that process is alive and is what we started ($2 = pattern of its command line).
+live_pid() {
+  local file="$1" pattern="$2" pid
+  [[ -f "$file" ]] || return 1
+  pid="$(cat "$file" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern" || return 1
+  echo "$pid"
+}
+
+# Sends TERM, waits up to 10 s, then KILL; waits until the process is gone.
+stop_pid() {
+  local pid="$1" name="$2" i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for (( i = 0; i < 100; i++ )); do
+    kill -0 "$pid" 2>/dev/null || { say "stopped $name (pid $pid)"; return 0; }
+    sleep 0.1
+  done
+  say "$name (pid $pid) ignored SIGTERM for 10 s; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  for (( i = 0; i < 50; i++ )); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}
+
+stop_redis() {
+  local pid
+  if pid="$(live_pid "$REDIS_PID_FILE" redis-server)"; then stop_pid "$pid" redis-server; fi
+  rm -f "$REDIS_PID_FILE"
+}
+
+stop_target() {
+  local pid
+  if pid="$(live_pid "$TARGET_PID_FILE" target/main.ts)"; then stop_pid "$pid" target; fi
+  rm -f "$TARGET_PID_FILE" "$ENV_FILE"
+}
+
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# Starts a redis-server unless REDIS_URL is set; exports REDIS_URL.
+ensure_redis() {
+  if [[ -n "${REDIS_URL:-}" ]]; then return 0; fi
+  command -v redis-server >/dev/null 2>&1 \
+    || die "redis-server not found and REDIS_URL is not set; install it: apt-get install -y redis-server (or set REDIS_URL)"
+  local port pid i
+  port="$(free_port)"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --loglevel warning --logfile "$REDIS_LOG" </dev/null &
+  pid=$!
+  echo "$pid" >"$REDIS_PID_FILE"
+  for (( i = 0; i < 100; i++ )); do
+    port_open "$port" && break
+    kill -0 "$pid" 2>/dev/null || { rm -f "$REDIS_PID_FILE"; tail -n 20 "$REDIS_LOG" >&2 || true; die "redis-server exited at start (log: $REDIS_LOG)"; }
+    sleep 0.1
+  done
+  port_open "$port" || { stop_redis; die "redis-server did not accept connections on port $port within 10 s (log: $REDIS_LOG)"; }
+  export REDIS_URL="redis://127.0.0.1:$port"
+  say "started redis-server (pid $pid) at $REDIS_URL"
+}
+
+check_port_free() {
+  if port_open "$TARGET_PORT"; then
+    die "port $TARGET_PORT is already in use on 127.0.0.1; stop what holds it or choose another port, e.g. TARGET_PORT=3002 $0 ${1:-up}"
+  fi
+}
+
+cmd_up() {
+  mkdir -p "$RUN_DIR"
+  local pid
+  if pid="$(live_pid "$TARGET_PID_FILE" target/main.ts)"; then
+    say "already running (pid $pid); '$0 down' stops it"
+    [[ -f "$ENV_FILE" ]] && cat "$ENV_FILE"
+    return 0
+  fi
+  check_port_free up
+  ensure_redis
+  export TARGET_PORT REDIS_URL
+  (cd "$ROOT" && exec node --import tsx target/main.ts) >"$TARGET_LOG" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$TARGET_PID_FILE"
+
+  local deadline=$(( SECONDS + HEALTH_TIMEOUT_S )) status=''
+  while (( SECONDS < deadline )); do
+    if ! kill -0 "$pid" 2>/dev/null; then status='exited'; break; fi
+    status="$(health_status)"
+    [[ "$status" == *" 200"* ]] && break
+    sleep 0.2
+  done
+  if [[ "$status" != *" 200"* ]]; then
+    say "the target did not become healthy within ${HEALTH_TIMEOUT_S} s (${status:-no answer}); last lines of $TARGET_LOG:"
+    tail -n 30 "$TARGET_LOG" >&2 || true
+    stop_target
+    stop_redis
+    exit 1
+  fi
+  {
+    echo "API_URL=http://127.0.0.1:$TARGET_PORT"
+    echo "REDIS_URL=$REDIS_URL"
+  } >"$ENV_FILE"
+  cat "$ENV_FILE"
+}
+
+cmd_down() {
+  stop_target
+  stop_redis
+}
+
+RUN_PID=''
+
+cmd_run() {
+  mkdir -p "$RUN_DIR"
+  check_port_free run
+  trap stop_redis EXIT
+  ensure_redis
+  export TARGET_PORT REDIS_URL
+  # In the background so that this shell can forward SIGTERM / SIGINT to it and
+  # still stop its redis afterwards.
+  (cd "$ROOT" && exec node --import tsx target/main.ts) </dev/null &
+  RUN_PID=$!
+  trap 'kill -TERM "$RUN_PID" 2>/dev/null || true' TERM INT HUP
+  local rc=0
+  while kill -0 "$RUN_PID" 2>/dev/null; do
+    rc=0
+    wait "$RUN_PID" || rc=$?
+  done
+  return "$rc"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  run) cmd_run ;;
+  *) echo "usage: $0 up|down|run" >&2; exit 2 ;;
+esac
