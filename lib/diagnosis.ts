@@ -1,0 +1,72 @@
+// The guide's troubleshooting, automated: plain-language notes printed under
+// the summary, computed from the summary data and the run's parameters.
+import type { RunConfig } from './config';
+import type { SummaryData } from './summary/types';
+import { failedThresholds } from './summary/junit';
+
+/** What each guarded metric catches, for the notes on failed thresholds. */
+const DEFECTS: Record<string, string> = {
+  queue_admitted_immediately: 'immediate admissions differ from min(USERS, QUEUE_THRESHOLD): threshold overshoot under a burst (defect 1) or a wrong threshold',
+  queue_queued: 'queued users differ from USERS - QUEUE_THRESHOLD',
+  queue_positions: 'a queue position was handed out twice or never',
+  queue_admitted_from_queue: 'not every queued user was admitted (starvation, stalled processor or lost notifications)',
+  queue_admission_timeouts: 'queued users waited past their timeout (starvation: defect 3)',
+  queue_admission_late: 'queued users were admitted later than the bound for their position (defect 3)',
+  queue_wait_estimate_error: 'estimatedWait is far from the real wait (defect 7)',
+  queue_position_error: 'reported positions differ from ZRANK + 1 (defect 7)',
+  queue_invariant_violations: 'an invariant of the waiting room was broken (see the kind tag)',
+  queue_session_restored: 'a refresh did not get session-restored naming the queue event (defect 5)',
+  queue_tick_interval: 'processor batches are not one per QUEUE_PROCESSOR_INTERVAL',
+  queue_batch_size: 'a processor batch admitted more users than the threshold',
+  queue_probe_active: 'the active set exceeded QUEUE_THRESHOLD (defect 1)',
+  queue_users_completed: 'not every user got through (admitted, held the slot, left)',
+  queue_http_errors: 'HTTP calls to the waiting room failed',
+  queue_socket_errors: 'Socket.IO connections failed or dropped',
+  queue_protocol_errors: 'malformed Engine.IO / Socket.IO frames were received',
+  queue_reconnects: 'not every queued user could refresh while queued',
+};
+
+function metricName(key: string): string {
+  const i = key.indexOf('{');
+  return i < 0 ? key : key.slice(0, i);
+}
+
+function value(data: SummaryData, key: string, agg: string): number | undefined {
+  const m = data.metrics[key];
+  return m === undefined ? undefined : m.values[agg];
+}
+
+export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: boolean): string[] {
+  const notes: string[] = [];
+  const queued = value(data, 'queue_queued', 'count') ?? 0;
+  const immediate = value(data, 'queue_admitted_immediately', 'count') ?? 0;
+  const timeouts = value(data, 'queue_admission_timeouts', 'count') ?? 0;
+  const stalled = value(data, 'queue_probe_stalled_samples', 'count') ?? 0;
+  const samples = value(data, 'queue_probe_samples', 'count') ?? 0;
+  const activeMax = value(data, 'queue_probe_active', 'max');
+
+  if (immediate > 0 && queued === 0) {
+    notes.push(`every user was admitted at once: the threshold (${cfg.queueThreshold}) is too high for ${cfg.users} users, so the queue was never exercised; lower QUEUE_THRESHOLD on the target or raise USERS.`);
+  }
+  if (stalled > 0) {
+    notes.push(`the processor looks stalled: users waited in the queue with free slots for more than two processor intervals (${2 * cfg.processorIntervalMs} ms); check that the queue processor runs and that QUEUE_PROCESSOR_INTERVAL matches the target.`);
+  } else if (timeouts > 0 && activeMax !== undefined && activeMax >= cfg.queueThreshold) {
+    notes.push(`the queue starved: ${timeouts} queued user(s) timed out while the active set stayed full; admitted users never freed their slot (check that leave removes them from active:{eventId}, or its TTL).`);
+  } else if (timeouts > 0) {
+    notes.push(`${timeouts} queued user(s) were never told of their admission in time; see queue_invariant_violations{kind:silent_admission} and the processor's interval.`);
+  }
+  if (probesConfigured && samples === 0) {
+    notes.push('the Redis probes took no sample (REDIS_URL unreachable from here?): the probe-based thresholds had nothing to judge.');
+  } else if (!probesConfigured) {
+    notes.push('Redis probes were off (REDIS_URL empty): thresholds on queue_probe_* were dropped, per-user Redis checks skipped.');
+  }
+  const seen = new Set<string>();
+  for (const f of failedThresholds(data)) {
+    const name = metricName(f.metric);
+    const why = DEFECTS[name];
+    const line = `threshold ${f.metric} ${f.expression} failed${why ? `: ${why}` : ''}`;
+    if (!seen.has(line)) notes.push(line);
+    seen.add(line);
+  }
+  return notes;
+}

@@ -1,0 +1,181 @@
+// One waiting-room user, as the browser drives it: log in, open the Socket.IO
+// connection and join the event's room, ask to enter, then either go straight
+// in or wait for an admission that carries its own id; hold the slot for the
+// dwell time, leave, close. Every outcome feeds a metric; nothing throws out.
+import exec from 'k6/execution';
+import { ApiError, type CheckAnswer, type QueueApi } from '../api/client';
+import { accountEmail, admissionBoundMs, admissionTimeoutMs, type RunConfig } from '../config';
+import { metrics, violation } from '../metrics';
+import { checkFifoOnAdmission, checkOwnState, checkReconnect, estimateErrorMs, positionError } from '../redis/invariants';
+import type { QueueProbe } from '../redis/probe';
+import { createSocketIO, SocketIOError, type SocketIOClient } from '../socketio';
+import { Latch, type Semaphore, sleepMs, sleepUntil } from './time';
+
+export interface UserContext {
+  cfg: RunConfig;
+  api: QueueApi;
+  probe: QueueProbe;
+  eventId: string;
+  /** 1-based account number: loadtest{n}@test.com */
+  n: number;
+  arriveAt: number;
+  provisioning: Semaphore;
+  /** Scenario 4: this user refreshes its page while queued. */
+  refreshes: boolean;
+  log: (message: string) => void;
+}
+
+interface Admission { at: number }
+
+/** Payload of queue-entry-allowed: sent to the whole room, one per admitted user. */
+function isOwnAdmission(payload: unknown, me: string, eventId: string): boolean {
+  if (payload === null || typeof payload !== 'object') return false;
+  const p = payload as { userId?: unknown; eventId?: unknown };
+  return String(p.userId) === me && (p.eventId === undefined || p.eventId === eventId);
+}
+
+function connectSocket(ctx: UserContext, token: string, me: string, admitted: Latch<Admission>): SocketIOClient {
+  const socket = createSocketIO(ctx.cfg.socketUrl, {
+    auth: { token },
+    timeoutMs: ctx.cfg.connectTimeoutMs,
+    onProtocolError: () => metrics.protocolErrors.add(1),
+  });
+  socket.on('queue-entry-allowed', (payload: unknown) => {
+    if (isOwnAdmission(payload, me, ctx.eventId)) admitted.fire({ at: Date.now() });
+  });
+  socket.on('disconnect', (reason: unknown) => {
+    if (reason !== 'io client disconnect') metrics.socketErrors.add(1, { kind: 'disconnect' });
+  });
+  return socket;
+}
+
+async function openSocket(socket: SocketIOClient, ctx: UserContext): Promise<void> {
+  const { connectMs } = await socket.connect();
+  metrics.socketConnect.add(connectMs);
+  socket.emit('join-queue', { eventId: ctx.eventId });
+}
+
+/** The guide's preflight: the thresholds are computed from QUEUE_THRESHOLD, so it must be the target's. */
+function assertSameThreshold(ctx: UserContext, answer: CheckAnswer): void {
+  if (typeof answer.threshold !== 'number' || answer.threshold === ctx.cfg.queueThreshold) return;
+  exec.test.abort(
+    `the target admits ${answer.threshold} users per event but this run assumes QUEUE_THRESHOLD=${ctx.cfg.queueThreshold}, ` +
+      `so every threshold would be wrong. Either run with -e QUEUE_THRESHOLD=${answer.threshold}, or set QUEUE_THRESHOLD ` +
+      `on the target (its environment, or the ticket service's ConfigMap in Kubernetes) and restart it.`,
+  );
+}
+
+async function checkState(ctx: UserContext, me: string, expected: 'queued' | 'active'): Promise<number | null> {
+  const state = await ctx.probe.ownState(me);
+  if (state === undefined) return null;
+  for (const kind of checkOwnState(expected, state)) violation(kind);
+  return state.score;
+}
+
+/** Scenario 4: drop the socket while queued, reconnect with the same token, ask again. */
+async function refresh(ctx: UserContext, token: string, me: string, before: { position: number; score: number | null }, old: SocketIOClient, admitted: Latch<Admission>): Promise<SocketIOClient> {
+  await sleepMs(ctx.cfg.reconnectAfterMs);
+  if (admitted.fired) return old;
+  old.close();
+  metrics.reconnects.add(1);
+  const restored = new Latch<unknown>();
+  const socket = connectSocket(ctx, token, me, admitted);
+  socket.on('session-restored', (payload: unknown) => restored.fire(payload));
+  await openSocket(socket, ctx);
+  const again = await ctx.api.check(token, ctx.eventId);
+  if (again.queued) {
+    const state = await ctx.probe.ownState(me);
+    for (const kind of checkReconnect(before, { position: again.position, score: state ? state.score : null })) violation(kind);
+  }
+  const payload = (await restored.wait(ctx.cfg.sessionRestoreTimeoutMs)) as { queueEventId?: unknown } | undefined;
+  metrics.sessionRestored.add(payload !== undefined && payload.queueEventId === ctx.eventId);
+  return socket;
+}
+
+interface Waited { socket: SocketIOClient; admitted: boolean }
+
+async function waitInQueue(ctx: UserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, socket: SocketIOClient, admitted: Latch<Admission>): Promise<Waited> {
+  metrics.queued.add(1);
+  metrics.positions.add(1, { position: String(answer.position) });
+  const state = await ctx.probe.ownState(me);
+  let score: number | null = null;
+  if (state !== undefined) {
+    score = state.score;
+    const err = positionError(answer.position, state.rank);
+    if (err !== undefined) metrics.positionError.add(err);
+    for (const kind of checkOwnState('queued', state)) violation(kind);
+  }
+  if (ctx.refreshes) socket = await refresh(ctx, token, me, { position: answer.position, score }, socket, admitted);
+
+  const timeout = admissionTimeoutMs(ctx.cfg, answer.position);
+  const got = await admitted.wait(checkedAt + timeout - Date.now());
+  if (got === undefined) {
+    metrics.admissionTimeouts.add(1);
+    // Was it admitted without being told? (defect 2: the client's view and Redis differ)
+    const status = await ctx.api.status(token, ctx.eventId);
+    if (status.status === 'active') violation('silent_admission');
+    return { socket, admitted: false };
+  }
+  const waited = got.at - checkedAt;
+  metrics.admittedFromQueue.add(1);
+  metrics.admissionWait.add(waited);
+  metrics.waitEstimateError.add(estimateErrorMs(answer.estimatedWait, waited));
+  if (waited > admissionBoundMs(ctx.cfg, answer.position)) metrics.admissionLate.add(1);
+  const head = await ctx.probe.head();
+  if (head !== undefined) for (const kind of checkFifoOnAdmission(score, head)) violation(kind);
+  await checkState(ctx, me, 'active');
+  return { socket, admitted: true };
+}
+
+function record(ctx: UserContext, err: unknown): void {
+  if (err instanceof ApiError) {
+    metrics.httpErrors.add(1, { op: err.op, kind: err.kind });
+    ctx.log(err.message);
+  } else if (err instanceof SocketIOError) {
+    metrics.socketErrors.add(1, { kind: err.kind });
+    ctx.log(`user ${accountEmail(ctx.cfg, ctx.n)}: Socket.IO ${err.kind}: ${err.message}`);
+  } else {
+    metrics.socketErrors.add(1, { kind: 'unexpected' });
+    ctx.log(`user ${accountEmail(ctx.cfg, ctx.n)}: ${String(err instanceof Error ? err.message : err)}`);
+  }
+}
+
+export async function runUser(ctx: UserContext): Promise<void> {
+  await sleepUntil(ctx.arriveAt);
+  const email = accountEmail(ctx.cfg, ctx.n);
+  let socket: SocketIOClient | undefined;
+  let token: string | undefined;
+  let entered = false;
+  try {
+    const session = await ctx.provisioning.run(() => ctx.api.registerOrLogin(email, ctx.cfg.userPassword, `${ctx.cfg.userPrefix} ${ctx.n}`));
+    token = session.token;
+    const me = String(session.user.id);
+    const admitted = new Latch<Admission>();
+    socket = connectSocket(ctx, token, me, admitted);
+    await openSocket(socket, ctx);
+
+    const checkedAt = Date.now();
+    const answer = await ctx.api.check(token, ctx.eventId);
+    entered = true;
+    assertSameThreshold(ctx, answer);
+    let inside = true;
+    if (answer.queued) {
+      const waited = await waitInQueue(ctx, token, me, answer, checkedAt, socket, admitted);
+      socket = waited.socket;
+      inside = waited.admitted;
+    } else {
+      metrics.admittedImmediately.add(1);
+      await checkState(ctx, me, 'active');
+    }
+    if (inside) await sleepMs(ctx.cfg.dwellMs); // hold the slot, as a buyer picking seats does
+    await ctx.api.leave(token, ctx.eventId);
+    entered = false;
+    if (inside) metrics.usersCompleted.add(1);
+  } catch (err) {
+    record(ctx, err);
+  } finally {
+    if (socket !== undefined) socket.close();
+    // Never leave a place behind in the target's queue: a failed flow still leaves.
+    if (entered && token !== undefined) await ctx.api.leave(token, ctx.eventId).catch(() => undefined);
+  }
+}

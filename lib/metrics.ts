@@ -1,0 +1,67 @@
+// Every custom metric the scenarios report, in one place. Names are snake_case
+// with the queue_ prefix; the README's metric table documents each one.
+import { Counter, Rate, Trend } from 'k6/metrics';
+
+export const metrics = {
+  /** check answered queued:false */
+  admittedImmediately: new Counter('queue_admitted_immediately'),
+  /** check answered queued:true */
+  queued: new Counter('queue_queued'),
+  /** queue-entry-allowed carrying the user's own id arrived */
+  admittedFromQueue: new Counter('queue_admitted_from_queue'),
+  /** time from check to the user's own admission event (queued users) */
+  admissionWait: new Trend('queue_admission_wait', true),
+  /** queued users admitted later than the starvation bound for their position */
+  admissionLate: new Counter('queue_admission_late'),
+  /** queued users never admitted within their timeout */
+  admissionTimeouts: new Counter('queue_admission_timeouts'),
+  /** |reported position - (ZRANK + 1)| right after check */
+  positionError: new Trend('queue_position_error'),
+  /** positions handed out, tagged by position (each must be given once) */
+  positions: new Counter('queue_positions'),
+  /** |estimatedWait - real wait| for users admitted from the queue */
+  waitEstimateError: new Trend('queue_wait_estimate_error', true),
+  /** Socket.IO connect time (WebSocket open to CONNECT) */
+  socketConnect: new Trend('queue_socket_connect', true),
+  /** Socket.IO connection failures and unexpected disconnects, tagged by kind */
+  socketErrors: new Counter('queue_socket_errors'),
+  /** failed HTTP calls of the waiting room's API, tagged by op and kind */
+  httpErrors: new Counter('queue_http_errors'),
+  /** malformed Engine.IO / Socket.IO frames received */
+  protocolErrors: new Counter('queue_protocol_errors'),
+  /** invariant violations, tagged by kind */
+  violations: new Counter('queue_invariant_violations'),
+  /** users whose flow ran to the end (admitted, left, socket closed) */
+  usersCompleted: new Counter('queue_users_completed'),
+  /** scenario 4: page refreshes done while queued */
+  reconnects: new Counter('queue_reconnects'),
+  /** scenario 4: a refresh got session-restored naming the queue's event */
+  sessionRestored: new Rate('queue_session_restored'),
+  /** probe: ZCARD queue:{id} per sample */
+  probeDepth: new Trend('queue_probe_depth'),
+  /** probe: SCARD active:{id} per sample */
+  probeActive: new Trend('queue_probe_active'),
+  /** probe: samples taken */
+  probeSamples: new Counter('queue_probe_samples'),
+  /** observer: time between two processor batches (queue-updated events) */
+  tickInterval: new Trend('queue_tick_interval', true),
+  /** observer: users admitted per processor batch */
+  batchSize: new Trend('queue_batch_size'),
+  /** probe: samples where the queue waited although slots were free */
+  stalledSamples: new Counter('queue_probe_stalled_samples'),
+};
+
+export type ViolationKind =
+  | 'active_over_threshold'
+  | 'state_mismatch'
+  | 'queued_and_active'
+  | 'fifo'
+  | 'silent_admission'
+  | 'batch_over_free_slots'
+  | 'position_changed'
+  | 'score_changed'
+  | 'redis_counts_mismatch';
+
+export function violation(kind: ViolationKind, count = 1): void {
+  metrics.violations.add(count, { kind });
+}

@@ -1,0 +1,100 @@
+// The waiting room's invariants as pure functions of sampled state. No k6 and
+// no Redis here: the probes feed these, and the unit tests feed crafted states.
+import type { ViolationKind } from '../metrics';
+
+export interface Counts { depth: number; active: number }
+
+/** A user's own state as Redis holds it. */
+export interface OwnState { rank: number | null; score: number | null; active: boolean }
+
+export interface QueueHead { member: string; score: number }
+
+/** Defect 1: the active set must never exceed the threshold. */
+export function checkCounts(c: Counts, threshold: number): ViolationKind[] {
+  return c.active > threshold ? ['active_over_threshold'] : [];
+}
+
+/** Defect 6: a user is in exactly one state, and it is the one the API reported. */
+export function checkOwnState(expected: 'queued' | 'active', s: OwnState): ViolationKind[] {
+  const inQueue = s.rank !== null;
+  if (inQueue && s.active) return ['queued_and_active'];
+  if (expected === 'queued' && !inQueue) return ['state_mismatch'];
+  if (expected === 'active' && !s.active) return ['state_mismatch'];
+  return [];
+}
+
+/**
+ * Defect 4: when a user is admitted from the queue, nobody who joined before it
+ * may still be waiting. `head` is the queue's first member right after the
+ * admission (ZRANGE 0 0 WITHSCORES); ties in score are FIFO-neutral.
+ */
+export function checkFifoOnAdmission(myScore: number | null, head: QueueHead | null): ViolationKind[] {
+  if (myScore === null || head === null) return [];
+  return head.score < myScore ? ['fifo'] : [];
+}
+
+/**
+ * Defect 1 in the processor: a batch may admit at most the slots that were free.
+ * `currentUsersBefore` is queue-updated's currentUsers (the count before the batch).
+ */
+export function checkBatch(admitted: number, currentUsersBefore: number, threshold: number): ViolationKind[] {
+  return admitted > Math.max(0, threshold - currentUsersBefore) ? ['batch_over_free_slots'] : [];
+}
+
+export interface PlaceInQueue { position: number; score: number | null }
+
+/**
+ * Defect 5: a refresh keeps the user's place. The position may only improve
+ * (people ahead may have been admitted meanwhile); the join score must not change.
+ */
+export function checkReconnect(before: PlaceInQueue, after: PlaceInQueue): ViolationKind[] {
+  const out: ViolationKind[] = [];
+  if (after.position > before.position) out.push('position_changed');
+  if (before.score !== null && after.score !== null && before.score !== after.score) out.push('score_changed');
+  return out;
+}
+
+/**
+ * Scenario 1: once everyone has arrived and before anyone leaves, Redis holds
+ * exactly the admitted users in the active set and the rest in the queue.
+ */
+export function checkPeak(seen: Counts, expected: Counts): ViolationKind[] {
+  return seen.active === expected.active && seen.depth === expected.depth ? [] : ['redis_counts_mismatch'];
+}
+
+/** The queue waits although slots are free: the processor should be serving it. */
+export function looksStalled(c: Counts, threshold: number): boolean {
+  return c.depth > 0 && c.active < threshold;
+}
+
+/** |reported position − (ZRANK + 1)|, or undefined when Redis could not tell. */
+export function positionError(reported: number, rank: number | null): number | undefined {
+  return rank === null ? undefined : Math.abs(reported - (rank + 1));
+}
+
+/** |estimatedWait (seconds) − real wait (ms)| in ms. */
+export function estimateErrorMs(estimatedWaitSeconds: number, realWaitMs: number): number {
+  return Math.abs(estimatedWaitSeconds * 1000 - realWaitMs);
+}
+
+/** A ZRANGE … WITHSCORES reply (flat [member, score, …]) as pairs. */
+export function parseWithScores(reply: unknown): QueueHead[] {
+  if (!Array.isArray(reply)) return [];
+  const out: QueueHead[] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    const score = Number(reply[i + 1]);
+    if (Number.isFinite(score)) out.push({ member: String(reply[i]), score });
+  }
+  return out;
+}
+
+export function parseScore(reply: unknown): number | null {
+  if (reply === null || reply === undefined) return null;
+  const n = Number(reply);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function parseCount(reply: unknown): number {
+  const n = Number(reply);
+  return Number.isFinite(n) ? n : 0;
+}
