@@ -46,6 +46,13 @@ export class Processor {
     await this.running;
   }
 
+  /** Runs one tick now (after any running one), for tests that need a deterministic batch. */
+  async runNow(): Promise<void> {
+    while (this.running !== null) await this.running;
+    this.tick();
+    await this.running;
+  }
+
   stats(): ProcessorStats {
     return { ...this.counters };
   }

@@ -24,6 +24,8 @@ export interface TargetHandle {
   port: number;
   config: TargetConfig;
   stats(): TargetStats;
+  /** Runs one processor tick now and waits for it (tests; the timer keeps running). */
+  processNow(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -144,6 +146,7 @@ export async function startTarget(partial: Partial<TargetConfig>, opts: StartOpt
     port,
     config: resolved,
     stats: () => ({ ...processor.stats(), connections: sockets.connections() }),
+    processNow: () => processor.runNow(),
     close: () =>
       (closing ??= (async () => {
         await processor.stop();

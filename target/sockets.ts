@@ -54,7 +54,7 @@ export function attachSockets(
     const token = auth?.token;
     if (typeof token !== 'string' || token === '') return next(new Error('Authentication required'));
     const result = verifyToken(token.replace(/^Bearer\s+/i, ''), config.jwtSecret);
-    if (!result.ok) return next(new Error(result.reason === 'expired' ? 'Token expired' : 'Invalid token'));
+    if (!result.ok) return next(new Error('Invalid token'));
     socket.data.user = result.claims;
     next();
   });
