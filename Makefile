@@ -1,0 +1,78 @@
+# queue-k6. `make help` lists the targets; README.md documents every parameter.
+# Parameters come from the environment or the command line (make scenario-2 USERS=40).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+# Command-line and environment parameters reach the scripts (USERS, API_URL, ...).
+.EXPORT_ALL_VARIABLES:
+
+K6_COMPAT ?= current
+# The summary renderer: k6's jslib URL when a k6 binary will run the scripts,
+# the bundled copy when the Node runner will (it cannot fetch remote modules).
+ifeq ($(origin K6_SUMMARY), undefined)
+K6_SUMMARY := $(if $(or $(K6),$(wildcard .bin/k6),$(shell command -v k6 2>/dev/null)),remote,local)
+endif
+SCENARIOS := threshold-overflow processing-rate mass-burst reconnect
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## //' | awk -F': ' '{ printf "  %-22s %s\n", $$1, $$2 }'
+
+## install: install the Node dependencies (npm ci)
+install: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+## build: bundle scenarios/*.ts into build/*.js (K6_COMPAT=current|legacy, K6_SUMMARY=remote|local)
+build: install
+	node tools/build.mjs
+
+## typecheck: strict tsc for the k6 side (scenarios, lib) and the Node side (target, runner, tests)
+typecheck: install
+	npm run --silent typecheck
+
+## test: typecheck, unit tests and end-to-end tests (what CI runs)
+test: install
+	bash tools/test.sh
+
+## test-unit: the Node unit tests only
+test-unit: install
+	bash tools/test.sh unit
+
+## k6: build .bin/k6 = k6 + xk6-redis with xk6 (versions in tools/versions.env)
+k6:
+	bash tools/build-k6.sh
+
+## scenario-1: threshold-overflow against the built-in target (or API_URL)
+scenario-1: threshold-overflow
+## scenario-2: processing-rate
+scenario-2: processing-rate
+## scenario-3: mass-burst
+scenario-3: mass-burst
+## scenario-4: reconnect
+scenario-4: reconnect
+
+## threshold-overflow | processing-rate | mass-burst | reconnect: run that scenario by name
+$(SCENARIOS): build
+	bash tools/run-scenario.sh $@
+
+## target: run the reference target in the foreground (TARGET_PORT, QUEUE_THRESHOLD, TARGET_FAULTS, ...)
+target: install
+	bash tools/target-ctl.sh run
+
+## target-up: start the reference target (and a Redis) in the background
+target-up: install
+	bash tools/target-ctl.sh up
+
+## target-down: stop what target-up started
+target-down:
+	bash tools/target-ctl.sh down
+
+## bench: benchmarks that print numbers (connect rate, memory per user, target capacity)
+bench: build
+	bash tools/bench.sh
+
+## clean: remove build/, results/ and .run/
+clean:
+	rm -rf build results .run
+
+.PHONY: help install build typecheck test test-unit k6 scenario-1 scenario-2 scenario-3 scenario-4 $(SCENARIOS) target target-up target-down bench clean

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from './config.ts';
+import { buildThresholds, thresholdVars, type ThresholdFile } from './thresholds.ts';
+
+const file = JSON.parse(readFileSync(new URL('../thresholds.json', import.meta.url), 'utf8')) as ThresholdFile;
+const defaults = JSON.parse(readFileSync(new URL('../scenarios/defaults.json', import.meta.url), 'utf8')) as Record<string, never>;
+const env = { USER_PASSWORD: 'secret-pw' };
+
+test('every scenario builds valid thresholds from its defaults', () => {
+  for (const name of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect']) {
+    const cfg = loadConfig(name, defaults[name], env);
+    const t = buildThresholds(file, name, thresholdVars(cfg), { probes: true });
+    assert.ok(Object.keys(t).length > 5, name);
+    for (const exprs of Object.values(t)) for (const e of exprs) assert.doesNotMatch(e, /\$\{/);
+    assert.deepEqual(t.queue_http_errors, ['count==0']);
+  }
+});
+
+test('placeholders are filled from the run parameters', () => {
+  const cfg = loadConfig('mass-burst', defaults['mass-burst'], { ...env, USERS: '10000', QUEUE_THRESHOLD: '1000' });
+  const t = buildThresholds(file, 'mass-burst', thresholdVars(cfg), { probes: true });
+  assert.deepEqual(t.queue_admitted_immediately, ['count==1000']);
+  assert.deepEqual(t.queue_queued, ['count==9000']);
+  assert.deepEqual(t.queue_probe_active, ['max<=1000']);
+  assert.deepEqual(t.queue_users_completed, ['count==10000']);
+});
+
+test('immediate admissions are min(USERS, QUEUE_THRESHOLD)', () => {
+  const cfg = loadConfig('mass-burst', defaults['mass-burst'], { ...env, USERS: '7' });
+  const t = buildThresholds(file, 'mass-burst', thresholdVars(cfg), { probes: true });
+  assert.deepEqual(t.queue_admitted_immediately, ['count==7']);
+  assert.deepEqual(t.queue_queued, ['count==0']);
+});
+
+test('${each} makes one key per position: each position is handed out once', () => {
+  const cfg = loadConfig('threshold-overflow', defaults['threshold-overflow'], env);
+  const t = buildThresholds(file, 'threshold-overflow', thresholdVars(cfg), { probes: true });
+  const keys = Object.keys(t).filter((k) => k.startsWith('queue_positions{'));
+  assert.deepEqual(keys, [1, 2, 3, 4, 5].map((p) => `queue_positions{position:${p}}`));
+  for (const k of keys) assert.deepEqual(t[k], ['count==1']);
+});
+
+test('processor tick spacing is bounded around QUEUE_PROCESSOR_INTERVAL', () => {
+  const cfg = loadConfig('processing-rate', defaults['processing-rate'], { ...env, QUEUE_PROCESSOR_INTERVAL: '1000' });
+  const t = buildThresholds(file, 'processing-rate', thresholdVars(cfg), { probes: true });
+  assert.deepEqual(t.queue_tick_interval, ['min>=700', 'max<=1300']);
+});
+
+test('probe thresholds are dropped when probes are off', () => {
+  const cfg = loadConfig('threshold-overflow', defaults['threshold-overflow'], { ...env, REDIS_URL: '' });
+  const t = buildThresholds(file, 'threshold-overflow', thresholdVars(cfg), { probes: false });
+  assert.equal(t.queue_probe_active, undefined);
+  assert.equal(t.queue_probe_depth, undefined);
+  assert.deepEqual(t.queue_admitted_immediately, ['count==10']);
+});
+
+test('null switches a common rule off; bad files fail with the place named', () => {
+  const vars = { USERS: 3 };
+  const f: ThresholdFile = { common: { a: ['count==0'], b: ['count==${USERS}'] }, s: { b: null, c: ['max<=${USERS}'] } };
+  assert.deepEqual(buildThresholds(f, 's', vars, { probes: true }), { a: ['count==0'], c: ['max<=3'] });
+  assert.throws(() => buildThresholds(f, 'nope', vars, { probes: true }), /no section for scenario "nope"/);
+  assert.throws(() => buildThresholds({ s: { a: ['count==${NOPE}'] } }, 's', vars, { probes: true }), /unknown placeholder \$\{NOPE\} in s.a/);
+  assert.throws(() => buildThresholds({ s: { a: ['count is zero'] } }, 's', vars, { probes: true }), /not a k6 threshold expression/);
+  assert.throws(() => buildThresholds({ s: { a: 'count==0' as unknown as string[] } }, 's', vars, { probes: true }), /must be a list/);
+});

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The one way the suite runs a k6 script, used by make, the tests and the
+# benchmarks. It picks the runtime and says which:
+#   1. $K6, when set (a k6 binary: your own, or one that resolves k6/x/redis itself);
+#   2. .bin/k6, built by `make k6` (k6 + xk6-redis);
+#   3. k6 on PATH;
+#   4. otherwise the Node runner (runner/), a stand-in that runs the same bundles
+#      on machines without a k6 binary, and announces that it is not k6.
+# QUEUE_K6_RUNTIME=node forces 4; QUEUE_K6_RUNTIME=k6 refuses to fall back to it.
+# Usage: tools/k6.sh run [k6 options] build/<scenario>.js
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+want="${QUEUE_K6_RUNTIME:-auto}"
+case "$want" in auto|k6|node) ;; *)
+  echo "invalid QUEUE_K6_RUNTIME; reason: expected auto, k6 or node, got \"$want\"" >&2; exit 2 ;;
+esac
+
+bin=""
+if [[ "$want" != node ]]; then
+  if [[ -n "${K6:-}" ]]; then
+    if [[ ! -x "$K6" ]] && ! command -v "$K6" >/dev/null 2>&1; then
+      echo "K6=$K6 is not an executable k6 binary; unset K6 to use .bin/k6 (make k6) or the k6 on PATH" >&2
+      exit 2
+    fi
+    bin="$K6"
+  elif [[ -x "$ROOT/.bin/k6" ]]; then
+    bin="$ROOT/.bin/k6"
+  elif command -v k6 >/dev/null 2>&1; then
+    bin="$(command -v k6)"
+  elif [[ "$want" == k6 ]]; then
+    echo "no k6 binary: set K6=/path/to/k6, run make k6, or put k6 on PATH (or drop QUEUE_K6_RUNTIME=k6 to use the Node runner)" >&2
+    exit 2
+  fi
+fi
+
+if [[ -n "$bin" ]]; then
+  echo "queue-k6: running on $("$bin" version 2>/dev/null | head -n 1 || echo "$bin") ($bin)" >&2
+  exec "$bin" "$@"
+fi
+
+if [[ ! -d "$ROOT/node_modules/tsx" ]]; then
+  echo "the Node runner needs the project's dependencies: run npm ci in $ROOT" >&2
+  exit 2
+fi
+echo "queue-k6: no k6 binary found (K6, .bin/k6, PATH); using the Node runner" >&2
+exec node --import "$ROOT/node_modules/tsx/dist/esm/index.mjs" "$ROOT/runner/cli.ts" "$@"
