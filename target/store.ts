@@ -34,11 +34,21 @@ export interface BatchOutcome {
 
 // KEYS: queue, active. ARGV: user, threshold, now ms, active ttl, requeue (1 = move a queued user to the back).
 // currentUsers is the active count read before any write, as the production code answers it.
+// The score is the join time in ms, made strictly increasing: an arrival in the same ms as
+// the last one (or a clock step back) gets the last score + 1/1024 ms (exact in a double).
+// Without that, equal scores order by member and a later arrival can take an earlier
+// arrival's rank, so the positions handed out in a burst would repeat and shift.
 const CHECK_LUA = `
+local function joinScore()
+  local now = tonumber(ARGV[3])
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if last[2] ~= nil and tonumber(last[2]) >= now then return tonumber(last[2]) + 0.0009765625 end
+  return now
+end
 local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
 if rank then
   if ARGV[5] == '1' then
-    redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+    redis.call('ZADD', KEYS[1], joinScore(), ARGV[1])
     rank = redis.call('ZRANK', KEYS[1], ARGV[1])
   end
   return {'queued', rank + 1, redis.call('SCARD', KEYS[2])}
@@ -52,7 +62,7 @@ if count < tonumber(ARGV[2]) then
   redis.call('EXPIRE', KEYS[2], ARGV[4])
   return {'admitted', 0, count}
 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[1], joinScore(), ARGV[1])
 return {'queued', redis.call('ZRANK', KEYS[1], ARGV[1]) + 1, count}
 `;
 
