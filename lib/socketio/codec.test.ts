@@ -255,6 +255,8 @@ describe('Socket.IO', () => {
     assert.equal(peekEvent('31["x"]'), undefined);
     assert.equal(peekEvent('2[1]'), undefined);
     assert.equal(peekEvent('2["x'), undefined);
+    assert.deepEqual(peekEvent('42["y",1]', 1), { nsp: '/', event: 'y' });
+    assert.equal(peekEvent('42["y",1]'), undefined);
   });
 });
 

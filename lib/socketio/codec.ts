@@ -358,16 +358,17 @@ export function decodeSocketPacket(str: string, maxLength: number = Infinity): S
  * The event name of an EVENT packet, read without parsing its JSON, so frames
  * for events nobody listens to can be dropped cheaply. Returns undefined
  * whenever it cannot tell simply (escapes in the name, not an EVENT, ...);
- * callers then fall back to a full decode.
+ * callers then fall back to a full decode. `offset` skips a prefix (the
+ * Engine.IO `4`) without copying the frame.
  */
-export function peekEvent(str: string): { nsp: string; event: string } | undefined {
-  if (str.charCodeAt(0) !== 50 /* '2' */) return undefined;
-  let i = 1;
+export function peekEvent(str: string, offset = 0): { nsp: string; event: string } | undefined {
+  if (str.charCodeAt(offset) !== 50 /* '2' */) return undefined;
+  let i = offset + 1;
   let nsp = '/';
-  if (str.charAt(1) === '/') {
-    const comma = str.indexOf(',', 1);
+  if (str.charAt(i) === '/') {
+    const comma = str.indexOf(',', i);
     if (comma === -1) return undefined;
-    nsp = str.substring(1, comma);
+    nsp = str.substring(i, comma);
     i = comma + 1;
   }
   while (i < str.length && isDigit(str.charCodeAt(i))) i++;
