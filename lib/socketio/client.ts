@@ -1,0 +1,754 @@
+// A Socket.IO v4 client (Engine.IO 4 over websocket only) for one waiting user.
+//
+// Runs in k6 (goja) and in Node: the WebSocket constructor and the timers are
+// injected (index.ts wires k6's; tests wire `ws` and Node's), so this file
+// imports nothing but the codec.
+//
+// State machine:
+//
+//   idle --connect()--> opening --CONNECT--> open --close()--> closing --ws close--> closed
+//                          |                   |
+//                          +---- failure ------+---- server disconnect, transport
+//                                                    close/error, ping timeout --> closed
+//
+// Policies:
+//  - Heartbeat: the server pings (`2`), we pong (`3`) at once. The ping
+//    deadline is pingInterval + pingTimeout from the handshake, reset by each
+//    ping (as engine.io-client does). A silent server is found by ONE watchdog
+//    interval per injected deps object (so one per VU in k6) that scans every
+//    open socket; it starts with the first socket and stops with the last.
+//  - Malformed frames are counted in stats.protocolErrors, reported to
+//    opts.onProtocolError and dropped; the connection stays up (a load test
+//    keeps measuring; the counter is the signal). A bad handshake fails connect().
+//  - Frames longer than the handshake's maxPayload are refused both ways.
+//  - EVENT frames for an event with no listener and no waiter are dropped
+//    after reading only their header: no JSON.parse for room broadcasts
+//    nobody asked for.
+//  - Memory per socket: a handful of fields, four websocket handlers, and
+//    maps that exist only once something is registered. Nothing received is kept.
+
+import {
+  DEFAULT_MAX_PAYLOAD,
+  ENGINE_PACKET_TYPES,
+  ProtocolError,
+  SOCKET_PACKET_TYPES,
+  decodeFrame,
+  encodeSocketFrame,
+  exceedsBytes,
+  parseOpen,
+  peekEvent,
+  type SocketPacket,
+} from './codec';
+
+// ---------------------------------------------------------------- injected world
+
+/** Declared as a method type so k6's and ws's stricter event types both fit. */
+type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown } | undefined> | null;
+  onerror: Handler<{ error?: unknown; message?: unknown } | undefined> | null;
+  onclose: Handler<{ code?: number; reason?: string } | undefined> | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface WebSocketParams {
+  headers?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+/** k6's `new WebSocket(url, null, params)`. */
+export type WebSocketCtor = new (url: string, protocols: null, params: WebSocketParams) => WebSocketLike;
+
+/** k6 timers return numbers, Node's return objects: handles are opaque here. */
+export type TimerHandle = unknown;
+
+export interface SocketIODeps {
+  WebSocket: WebSocketCtor;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  clearInterval(handle: TimerHandle): void;
+  now?: () => number;
+}
+
+export interface SocketIOOptions {
+  /** Sent in the Socket.IO CONNECT packet, e.g. { token }. */
+  auth?: Record<string, unknown>;
+  /** Default '/socket.io/'. */
+  path?: string;
+  /** Extra handshake query parameters (EIO and transport are the client's). */
+  query?: Record<string, string>;
+  /** Default '/'. */
+  namespace?: string;
+  /** From connect() to CONNECT, default 10000 ms. */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  tags?: Record<string, string>;
+  onProtocolError?: (err: ProtocolError, frame: string) => void;
+}
+
+export type SocketIOState = 'idle' | 'opening' | 'open' | 'closing' | 'closed';
+
+export type SocketIOErrorKind = 'connect_error' | 'timeout' | 'transport' | 'protocol' | 'closed';
+
+export class SocketIOError extends Error {
+  readonly kind: SocketIOErrorKind;
+  /** The codec's error, when kind is 'protocol'. */
+  readonly protocolError?: ProtocolError;
+  constructor(kind: SocketIOErrorKind, message: string, protocolError?: ProtocolError) {
+    super(message);
+    this.name = 'SocketIOError';
+    this.kind = kind;
+    if (protocolError !== undefined) this.protocolError = protocolError;
+  }
+}
+
+/** Reasons given to 'disconnect' listeners (socket.io-client's words). */
+export type DisconnectReason = 'io server disconnect' | 'io client disconnect' | 'transport close' | 'transport error' | 'ping timeout';
+
+export interface SocketIOStats {
+  /** Websocket frames received (pings included). */
+  messagesIn: number;
+  /** Websocket frames sent (pongs included). */
+  messagesOut: number;
+  /** Frames that failed to decode or made no sense in the current state. */
+  protocolErrors: number;
+}
+
+// ---------------------------------------------------------------- URL
+
+const DEFAULT_PATH = '/socket.io/';
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const BASE_URL = /^(https?|wss?):\/\/([^/?#\s]+)\/?$/i;
+const SCHEME: Record<string, string> = { http: 'ws', ws: 'ws', https: 'wss', wss: 'wss' };
+
+function normalisePath(path: string): string {
+  let p = path.charAt(0) === '/' ? path : '/' + path;
+  if (p.charAt(p.length - 1) !== '/') p += '/';
+  return p;
+}
+
+/** http://host:port → ws://host:port/socket.io/?EIO=4&transport=websocket[&k=v...] */
+export function socketUrl(baseUrl: string, opts: { path?: string; query?: Record<string, string> } = {}): string {
+  const m = typeof baseUrl === 'string' ? BASE_URL.exec(baseUrl) : null;
+  if (m === null) {
+    throw new Error(`invalid baseUrl; reason: expected http(s)://host[:port] or ws(s)://host[:port] without a path (use the namespace/path options), got ${JSON.stringify(baseUrl)}`);
+  }
+  let url = `${SCHEME[m[1].toLowerCase()]}://${m[2]}${normalisePath(opts.path ?? DEFAULT_PATH)}?EIO=4&transport=websocket`;
+  const query = opts.query ?? {};
+  for (const key of Object.keys(query)) {
+    if (key === 'EIO' || key === 'transport') throw new Error(`invalid query; reason: expected no '${key}' (the client sets it), got ${JSON.stringify(query[key])}`);
+    url += '&' + encodeURIComponent(key) + '=' + encodeURIComponent(query[key]);
+  }
+  return url;
+}
+
+// ---------------------------------------------------------------- shared watchdog
+
+interface Watched {
+  /** Absolute ms after which the server counts as gone. */
+  readonly pingDeadline: number;
+  readonly pingTimeoutMs: number;
+  expire(): void;
+}
+
+const WATCHDOG_MIN_PERIOD_MS = 25;
+const WATCHDOG_MAX_PERIOD_MS = 1000;
+
+/** A dead server is noticed at most pingTimeout/4 (clamped to 25..1000 ms) after its deadline. */
+function watchdogPeriod(pingTimeoutMs: number): number {
+  return Math.min(WATCHDOG_MAX_PERIOD_MS, Math.max(WATCHDOG_MIN_PERIOD_MS, Math.floor(pingTimeoutMs / 4)));
+}
+
+class Watchdog {
+  private readonly members = new Set<Watched>();
+  private timer: TimerHandle = undefined;
+  private period = 0;
+
+  constructor(private readonly deps: SocketIODeps) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  add(member: Watched): void {
+    this.members.add(member);
+    const period = watchdogPeriod(member.pingTimeoutMs);
+    if (this.timer === undefined || period < this.period) this.start(period);
+  }
+
+  remove(member: Watched): void {
+    if (!this.members.delete(member) || this.members.size > 0) return;
+    this.deps.clearInterval(this.timer);
+    this.timer = undefined;
+    this.period = 0;
+  }
+
+  private start(period: number): void {
+    if (this.timer !== undefined) this.deps.clearInterval(this.timer);
+    this.period = period;
+    this.timer = this.deps.setInterval(() => this.scan(), period);
+  }
+
+  private scan(): void {
+    const now = this.deps.now ? this.deps.now() : Date.now();
+    let expired: Watched[] | undefined;
+    for (const member of this.members) {
+      if (now > member.pingDeadline) (expired ??= []).push(member);
+    }
+    if (expired !== undefined) for (const member of expired) member.expire();
+  }
+}
+
+const watchdogs = new WeakMap<SocketIODeps, Watchdog>();
+
+function watchdogFor(deps: SocketIODeps): Watchdog {
+  let dog = watchdogs.get(deps);
+  if (dog === undefined) {
+    dog = new Watchdog(deps);
+    watchdogs.set(deps, dog);
+  }
+  return dog;
+}
+
+/** How many sockets the deps' watchdog watches (0 means its interval is stopped). For tests and diagnostics. */
+export function watchedSockets(deps: SocketIODeps): number {
+  return watchdogs.get(deps)?.size ?? 0;
+}
+
+// ---------------------------------------------------------------- client
+
+type Listener = (...args: unknown[]) => void;
+type OnceListener = Listener & { listener: Listener };
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: SocketIOError): void;
+  timer: TimerHandle;
+}
+
+interface Waiter extends Pending {
+  event: string;
+  predicate: ((arg: unknown, ...rest: unknown[]) => boolean) | undefined;
+}
+
+const WS_CONNECTING = 0;
+const WS_OPEN = 1;
+
+function noop(): void {}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return Object.prototype.toString.call(v) === '[object Object]';
+}
+
+function checkTimeout(name: string, ms: unknown): string | undefined {
+  return typeof ms === 'number' && ms > 0 && Number.isFinite(ms) ? undefined : `invalid ${name}; reason: expected a positive number of ms, got ${String(ms)}`;
+}
+
+function describeFrame(frame: unknown): string {
+  return typeof frame === 'string' ? frame : `[${frame === null ? 'null' : typeof frame} frame]`;
+}
+
+function connectErrorMessage(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (isPlainObject(data) && typeof data.message === 'string') return data.message;
+  return 'connection refused';
+}
+
+export class SocketIOClient implements Watched {
+  readonly stats: SocketIOStats = { messagesIn: 0, messagesOut: 0, protocolErrors: 0 };
+
+  private readonly url: string;
+  private readonly nsp: string;
+  private readonly opts: SocketIOOptions;
+  private readonly deps: SocketIODeps;
+  private _state: SocketIOState = 'idle';
+  private _id: string | undefined;
+  private ws: WebSocketLike | undefined;
+
+  // from the Engine.IO handshake
+  private handshaken = false;
+  private pingIntervalMs = 0;
+  private maxPayload = DEFAULT_MAX_PAYLOAD;
+  /** Read by the watchdog. */
+  pingTimeoutMs = 0;
+  pingDeadline = Infinity;
+
+  // connect() in flight
+  private startedAt = 0;
+  private connectTimer: TimerHandle = undefined;
+  private connectResolve: ((v: { sid: string; connectMs: number }) => void) | undefined;
+  private connectReject: ((err: SocketIOError) => void) | undefined;
+
+  // created on first use
+  private listeners: Map<string, Listener[]> | undefined;
+  private acks: Map<number, Pending> | undefined;
+  private waiters: Waiter[] | undefined;
+  private nextAckId = 0;
+
+  constructor(baseUrl: string, opts: SocketIOOptions, deps: SocketIODeps) {
+    this.url = socketUrl(baseUrl, opts);
+    const nsp = opts.namespace ?? '/';
+    if (typeof nsp !== 'string' || nsp.charAt(0) !== '/' || nsp.indexOf(',') !== -1) {
+      throw new Error(`invalid namespace; reason: expected '/' or '/name' without ',', got ${JSON.stringify(nsp)}`);
+    }
+    if (opts.auth !== undefined && !isPlainObject(opts.auth)) {
+      throw new Error(`invalid auth; reason: expected a plain object, got ${Object.prototype.toString.call(opts.auth)}`);
+    }
+    const badTimeout = opts.timeoutMs === undefined ? undefined : checkTimeout('timeoutMs', opts.timeoutMs);
+    if (badTimeout !== undefined) throw new Error(badTimeout);
+    if (deps === undefined || typeof deps.WebSocket !== 'function' || typeof deps.setTimeout !== 'function' || typeof deps.setInterval !== 'function') {
+      throw new Error('invalid deps; reason: expected WebSocket, setTimeout, clearTimeout, setInterval and clearInterval');
+    }
+    this.nsp = nsp;
+    this.opts = opts;
+    this.deps = deps;
+  }
+
+  get state(): SocketIOState {
+    return this._state;
+  }
+
+  /** The Socket.IO session id from CONNECT. */
+  get id(): string | undefined {
+    return this._id;
+  }
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : Date.now();
+  }
+
+  // ------------------------------------------------------------ connect
+
+  connect(): Promise<{ sid: string; connectMs: number }> {
+    if (this._state !== 'idle') {
+      return Promise.reject(new SocketIOError('closed', `connect() needs an idle client, this one is ${this._state}; create a new client`));
+    }
+    this._state = 'opening';
+    this.startedAt = this.now();
+    return new Promise((resolve, reject) => {
+      this.connectResolve = resolve;
+      this.connectReject = reject;
+      this.connectTimer = this.deps.setTimeout(() => {
+        this.connectTimer = undefined;
+        this.fail(new SocketIOError('timeout', `no CONNECT within ${this.timeoutMs()} ms`));
+      }, this.timeoutMs());
+      let ws: WebSocketLike;
+      try {
+        const params: WebSocketParams = {};
+        if (this.opts.headers !== undefined) params.headers = this.opts.headers;
+        if (this.opts.tags !== undefined) params.tags = this.opts.tags;
+        ws = new this.deps.WebSocket(this.url, null, params);
+      } catch (err) {
+        this.fail(new SocketIOError('transport', `cannot open websocket: ${String(err)}`));
+        return;
+      }
+      this.ws = ws;
+      ws.onopen = noop; // Engine.IO speaks first: the open packet is what counts
+      ws.onmessage = (event) => this.onFrame(event === undefined ? undefined : event.data);
+      ws.onerror = (event) => this.onTransportError(event);
+      ws.onclose = (event) => this.onTransportClose(event);
+    });
+  }
+
+  private timeoutMs(): number {
+    return this.opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
+  /** Ends a connect() in flight: reject it and release everything. */
+  private fail(err: SocketIOError): void {
+    if (this._state !== 'opening') return;
+    this.shutdown('closed', undefined, err);
+  }
+
+  // ------------------------------------------------------------ incoming
+
+  private onFrame(frame: unknown): void {
+    this.stats.messagesIn++;
+    // Fast path: `42["event",...` for an event nobody waits for. `4` is the Engine.IO message type.
+    if (this._state === 'open' && typeof frame === 'string' && frame.charCodeAt(0) === 52) {
+      const peeked = peekEvent(frame, 1);
+      if (peeked !== undefined && peeked.nsp === this.nsp && !this.wants(peeked.event)) return;
+    }
+    const decoded = decodeFrame(frame, this.maxPayload);
+    if (decoded.kind === 'error') return this.protocolError(decoded.error, frame);
+    if (decoded.kind === 'socket') return this.onSocketPacket(decoded.packet, frame);
+    switch (decoded.packet.type) {
+      case 'open':
+        return this.onOpenPacket(decoded.packet.data, frame);
+      case 'ping':
+        if (!this.handshaken) return this.protocolError(new ProtocolError('bad_type', 'ping before the open packet'), frame);
+        this.pingDeadline = this.now() + this.pingIntervalMs + this.pingTimeoutMs;
+        this.send(ENGINE_PACKET_TYPES.pong);
+        return;
+      case 'close':
+        return this.onLost('transport close');
+      default:
+        return; // pong, upgrade, noop: nothing to do on a websocket-only client
+    }
+  }
+
+  private onOpenPacket(data: string | undefined, frame: unknown): void {
+    if (this._state !== 'opening' || this.handshaken) {
+      return this.protocolError(new ProtocolError('bad_handshake', 'second open packet'), frame);
+    }
+    let handshake;
+    try {
+      handshake = parseOpen(data);
+    } catch (err) {
+      const perr = err as ProtocolError;
+      this.stats.protocolErrors++;
+      return this.fail(new SocketIOError('protocol', perr.message, perr));
+    }
+    this.handshaken = true;
+    this.pingIntervalMs = handshake.pingInterval;
+    this.pingTimeoutMs = handshake.pingTimeout;
+    this.maxPayload = handshake.maxPayload;
+    this.pingDeadline = this.now() + handshake.pingInterval + handshake.pingTimeout;
+    watchdogFor(this.deps).add(this);
+    const connect: SocketPacket = { type: SOCKET_PACKET_TYPES.CONNECT, nsp: this.nsp };
+    if (this.opts.auth !== undefined) connect.data = this.opts.auth;
+    let out: string;
+    try {
+      out = encodeSocketFrame(connect);
+    } catch (err) {
+      const perr = err as ProtocolError;
+      return this.fail(new SocketIOError('protocol', `auth cannot be sent: ${perr.message}`, perr));
+    }
+    this.send(out);
+  }
+
+  private onSocketPacket(packet: SocketPacket, frame: unknown): void {
+    if (packet.nsp !== this.nsp) return; // another namespace multiplexed on this connection
+    switch (packet.type) {
+      case SOCKET_PACKET_TYPES.CONNECT: {
+        const sid = isPlainObject(packet.data) ? packet.data.sid : undefined;
+        if (this._state !== 'opening' || !this.handshaken || typeof sid !== 'string') {
+          return this.protocolError(new ProtocolError('bad_payload', 'unexpected CONNECT'), frame);
+        }
+        return this.onConnected(sid);
+      }
+      case SOCKET_PACKET_TYPES.CONNECT_ERROR:
+        if (this._state !== 'opening') return this.protocolError(new ProtocolError('bad_payload', 'CONNECT_ERROR while connected'), frame);
+        return this.fail(new SocketIOError('connect_error', connectErrorMessage(packet.data)));
+      case SOCKET_PACKET_TYPES.DISCONNECT:
+        return this.onLost('io server disconnect');
+      case SOCKET_PACKET_TYPES.EVENT:
+        if (this._state !== 'open') return this.protocolError(new ProtocolError('bad_payload', 'EVENT before CONNECT'), frame);
+        return this.onEvent(packet.data as unknown[], packet.id);
+      case SOCKET_PACKET_TYPES.ACK:
+        return this.onAck(packet.id as number, packet.data as unknown[]);
+      default:
+        return; // binary types never get past the codec
+    }
+  }
+
+  private onConnected(sid: string): void {
+    const resolve = this.connectResolve;
+    this.connectResolve = undefined;
+    this.connectReject = undefined;
+    this.clearConnectTimer();
+    this._state = 'open';
+    this._id = sid;
+    resolve?.({ sid, connectMs: this.now() - this.startedAt });
+  }
+
+  private wants(event: string): boolean {
+    if (this.listeners !== undefined && this.listeners.has(event)) return true;
+    if (this.waiters !== undefined) for (const w of this.waiters) if (w.event === event) return true;
+    return false;
+  }
+
+  private onEvent(data: unknown[], ackId: number | undefined): void {
+    const event = String(data[0]);
+    if (!this.wants(event)) return;
+    const args = data.slice(1);
+    if (ackId !== undefined) {
+      let sent = false;
+      args.push((...reply: unknown[]) => {
+        if (sent || this._state !== 'open') return;
+        sent = true;
+        this.send(encodeSocketFrame({ type: SOCKET_PACKET_TYPES.ACK, nsp: this.nsp, id: ackId, data: reply }));
+      });
+    }
+    this.emitLocal(event, args);
+    this.settleWaiters(event, args);
+  }
+
+  private onAck(id: number, data: unknown[]): void {
+    const pending = this.acks?.get(id);
+    if (pending === undefined) return; // late answer to a request that timed out
+    this.acks!.delete(id);
+    this.deps.clearTimeout(pending.timer);
+    pending.resolve(data);
+  }
+
+  private protocolError(err: ProtocolError, frame: unknown): void {
+    this.stats.protocolErrors++;
+    if (this.opts.onProtocolError !== undefined) this.opts.onProtocolError(err, describeFrame(frame));
+  }
+
+  private onTransportError(event: { error?: unknown; message?: unknown } | undefined): void {
+    const detail = event === undefined ? 'unknown error' : String(event.error ?? event.message ?? 'unknown error');
+    if (this._state === 'opening') return this.fail(new SocketIOError('transport', `websocket error: ${detail}`));
+    this.onLost('transport error');
+  }
+
+  private onTransportClose(event: { code?: number } | undefined): void {
+    if (this._state === 'opening') {
+      return this.fail(new SocketIOError('transport', `websocket closed before CONNECT (code ${event?.code ?? 'unknown'})`));
+    }
+    if (this._state === 'closing') {
+      this._state = 'closed';
+      this.detach();
+      return;
+    }
+    this.onLost('transport close');
+  }
+
+  /** The watchdog's verdict. */
+  expire(): void {
+    this.onLost('ping timeout');
+  }
+
+  private onLost(reason: DisconnectReason): void {
+    if (this._state === 'opening') return this.fail(new SocketIOError('transport', `connection lost before CONNECT: ${reason}`));
+    if (this._state !== 'open') return;
+    this.shutdown('closed', reason, undefined);
+  }
+
+  // ------------------------------------------------------------ outgoing
+
+  private send(frame: string): void {
+    this.ws!.send(frame);
+    this.stats.messagesOut++;
+  }
+
+  /** Encodes an EVENT and checks it against maxPayload; throws SocketIOError('protocol'). */
+  private encodeEvent(event: string, args: unknown[], id: number | undefined): string {
+    if (typeof event !== 'string') throw new SocketIOError('protocol', `event name must be a string, got ${typeof event}`);
+    let frame: string;
+    try {
+      const packet: SocketPacket = { type: SOCKET_PACKET_TYPES.EVENT, nsp: this.nsp, data: [event, ...args] };
+      if (id !== undefined) packet.id = id;
+      frame = encodeSocketFrame(packet);
+    } catch (err) {
+      const perr = err as ProtocolError;
+      throw new SocketIOError('protocol', perr.message, perr);
+    }
+    if (exceedsBytes(frame, this.maxPayload)) {
+      throw new SocketIOError('protocol', `"${event}" is larger than maxPayload ${this.maxPayload} bytes`, new ProtocolError('too_large', event));
+    }
+    return frame;
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    if (this._state !== 'open') throw new SocketIOError('closed', `cannot emit "${event}": socket is ${this._state}`);
+    this.send(this.encodeEvent(event, args, undefined));
+  }
+
+  emitWithAck(event: string, args: unknown[], timeoutMs: number): Promise<unknown[]> {
+    const bad = checkTimeout('timeoutMs', timeoutMs);
+    if (bad !== undefined) return Promise.reject(new TypeError(bad));
+    if (this._state !== 'open') return Promise.reject(new SocketIOError('closed', `cannot emit "${event}": socket is ${this._state}`));
+    const id = this.nextAckId++;
+    let frame: string;
+    try {
+      frame = this.encodeEvent(event, args, id);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<unknown[]>((resolve, reject) => {
+      const acks = (this.acks ??= new Map());
+      const timer = this.deps.setTimeout(() => {
+        acks.delete(id);
+        reject(new SocketIOError('timeout', `no ack for "${event}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      acks.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.send(frame);
+    });
+  }
+
+  // ------------------------------------------------------------ listeners
+
+  on(event: string, handler: (...args: unknown[]) => void): this {
+    const listeners = (this.listeners ??= new Map());
+    const list = listeners.get(event);
+    if (list === undefined) listeners.set(event, [handler]);
+    else list.push(handler);
+    return this;
+  }
+
+  off(event: string, handler?: (...args: unknown[]) => void): this {
+    const list = this.listeners?.get(event);
+    if (list === undefined) return this;
+    if (handler === undefined) {
+      this.listeners!.delete(event);
+      return this;
+    }
+    const i = list.findIndex((fn) => fn === handler || (fn as OnceListener).listener === handler);
+    if (i !== -1) list.splice(i, 1);
+    if (list.length === 0) this.listeners!.delete(event);
+    return this;
+  }
+
+  once(event: string, handler: (...args: unknown[]) => void): this {
+    const wrapper = ((...args: unknown[]) => {
+      this.off(event, wrapper);
+      handler(...args);
+    }) as OnceListener;
+    wrapper.listener = handler;
+    return this.on(event, wrapper);
+  }
+
+  private emitLocal(event: string, args: unknown[]): void {
+    const list = this.listeners?.get(event);
+    if (list === undefined) return;
+    if (list.length === 1) list[0](...args);
+    else for (const fn of list.slice()) fn(...args);
+  }
+
+  waitFor<T = unknown>(event: string, predicate: ((arg: T, ...rest: unknown[]) => boolean) | undefined, timeoutMs: number): Promise<T> {
+    const bad = checkTimeout('timeoutMs', timeoutMs);
+    if (bad !== undefined) return Promise.reject(new TypeError(bad));
+    if (this._state !== 'open') return Promise.reject(new SocketIOError('closed', `cannot wait for "${event}": socket is ${this._state}`));
+    return new Promise<T>((resolve, reject) => {
+      const waiters = (this.waiters ??= []);
+      const waiter: Waiter = {
+        event,
+        predicate: predicate as Waiter['predicate'],
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        timer: this.deps.setTimeout(() => {
+          this.removeWaiter(waiter);
+          reject(new SocketIOError('timeout', `no "${event}"${predicate ? ' matching the predicate' : ''} within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      waiters.push(waiter);
+    });
+  }
+
+  private removeWaiter(waiter: Waiter): void {
+    const waiters = this.waiters;
+    if (waiters === undefined) return;
+    const i = waiters.indexOf(waiter);
+    if (i !== -1) waiters.splice(i, 1);
+  }
+
+  private settleWaiters(event: string, args: unknown[]): void {
+    if (this.waiters === undefined || this.waiters.length === 0) return;
+    for (const w of this.waiters.slice()) {
+      if (w.event !== event) continue;
+      let matched: boolean;
+      try {
+        matched = w.predicate === undefined || w.predicate(args[0], ...args.slice(1));
+      } catch (err) {
+        // A throwing predicate fails its own wait, not the socket.
+        this.removeWaiter(w);
+        this.deps.clearTimeout(w.timer);
+        (w.reject as (e: unknown) => void)(err);
+        continue;
+      }
+      if (!matched) continue;
+      this.removeWaiter(w);
+      this.deps.clearTimeout(w.timer);
+      w.resolve(args[0]);
+    }
+  }
+
+  // ------------------------------------------------------------ closing
+
+  /** Sends DISCONNECT and closes the websocket. Idempotent; clears every timer this socket owns. */
+  close(): void {
+    switch (this._state) {
+      case 'idle':
+        this._state = 'closed';
+        return;
+      case 'opening':
+        return this.fail(new SocketIOError('closed', 'closed by the client before CONNECT'));
+      case 'open':
+        try {
+          this.send(encodeSocketFrame({ type: SOCKET_PACKET_TYPES.DISCONNECT, nsp: this.nsp }));
+        } catch {
+          // the transport is already going; closing it below is all that is left
+        }
+        return this.shutdown('closing', 'io client disconnect', undefined);
+      default:
+        return;
+    }
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) {
+      this.deps.clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+    }
+  }
+
+  /** Stops listening to the websocket; handlers become no-ops (ws emits 'error' on abort and must find a listener). */
+  private detach(): void {
+    const ws = this.ws;
+    if (ws === undefined) return;
+    ws.onopen = noop;
+    ws.onmessage = noop;
+    ws.onerror = noop;
+    ws.onclose = noop;
+    this.ws = undefined;
+  }
+
+  /**
+   * The one way out of opening/open: release timers, watchdog membership,
+   * pending acks and waiters, close the websocket, then tell the caller
+   * (reject connect, or emit 'disconnect'). In 'closing' the websocket's
+   * handlers stay so its close event can finish the transition.
+   */
+  private shutdown(next: 'closing' | 'closed', reason: DisconnectReason | undefined, connectError: SocketIOError | undefined): void {
+    const wasOpen = this._state === 'open';
+    this._state = next;
+    this.clearConnectTimer();
+    watchdogFor(this.deps).remove(this);
+    this.pingDeadline = Infinity;
+
+    const ws = this.ws;
+    if (next === 'closed') this.detach();
+    else if (ws !== undefined) {
+      ws.onmessage = noop;
+      ws.onerror = noop;
+    }
+    if (ws !== undefined && (ws.readyState === WS_CONNECTING || ws.readyState === WS_OPEN)) {
+      try {
+        ws.close();
+      } catch {
+        // already closing underneath us
+      }
+    }
+
+    const closed = new SocketIOError('closed', `socket closed (${reason ?? connectError?.message ?? 'closed'})`);
+    const acks = this.acks;
+    this.acks = undefined;
+    if (acks !== undefined) {
+      for (const pending of acks.values()) {
+        this.deps.clearTimeout(pending.timer);
+        pending.reject(closed);
+      }
+    }
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters !== undefined) {
+      for (const w of waiters) {
+        this.deps.clearTimeout(w.timer);
+        w.reject(closed);
+      }
+    }
+
+    const reject = this.connectReject;
+    this.connectResolve = undefined;
+    this.connectReject = undefined;
+    if (reject !== undefined && connectError !== undefined) reject(connectError);
+    if (wasOpen && reason !== undefined) this.emitLocal('disconnect', [reason]);
+  }
+}
