@@ -1,0 +1,73 @@
+// Bad input ends with a clear message and the right exit code, never a hang
+// or a stack trace, and never prints the password.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../support/redis.ts';
+import { explain, ROOT, runK6, runScenario, startStack } from '../support/scenario.ts';
+
+const PASSWORD = 'e2e-password';
+
+test('target down: setup fails fast naming the URL (exit 107)', async () => {
+  const port = await freePort();
+  const r = await runK6('threshold-overflow', { API_URL: `http://127.0.0.1:${port}`, REDIS_URL: '', USER_PASSWORD: PASSWORD }, 60_000);
+  assert.equal(r.code, 107, explain(r));
+  assert.match(r.stderr, new RegExp(`cannot reach the waiting room .*127\\.0\\.0\\.1:${port}|127\\.0\\.0\\.1:${port}.*cannot reach the waiting room`));
+  assert.doesNotMatch(r.stderr + r.stdout, new RegExp(PASSWORD));
+});
+
+test('wrong password: setup names the account and the status (exit 107)', async () => {
+  const stack = await startStack({ threshold: 10, intervalMs: 1000 });
+  try {
+    const reg = await fetch(`${stack.target.url}/api/auth/register`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'loadtest1@test.com', password: 'the-real-password', name: 'one' }),
+    });
+    assert.equal(reg.status, 201);
+    const r = await runK6('threshold-overflow', { API_URL: stack.target.url, REDIS_URL: stack.redis.url, USER_PASSWORD: PASSWORD }, 60_000);
+    assert.equal(r.code, 107, explain(r));
+    assert.match(r.stderr, /HTTP 401 login refused for loadtest1@test\.com/);
+    assert.doesNotMatch(r.stderr + r.stdout, /e2e-password|the-real-password/);
+  } finally {
+    await stack.stop();
+  }
+});
+
+test('a non-UUID EVENT_ID is refused before anything runs (exit 107)', async () => {
+  const r = await runK6('mass-burst', { EVENT_ID: 'concert-2026', USER_PASSWORD: PASSWORD, API_URL: 'http://127.0.0.1:9' }, 60_000);
+  assert.equal(r.code, 107, explain(r));
+  assert.match(r.stderr, /invalid EVENT_ID; reason: expected a UUID/);
+});
+
+test('Redis unreachable: probes are skipped with one warning, their thresholds do not fail', async () => {
+  const port = await freePort();
+  const r = await runScenario({ scenario: 'threshold-overflow', threshold: 10, intervalMs: 1000, env: { REDIS_URL: `redis://127.0.0.1:${port}`, DWELL_MS: '3000' } });
+  assert.equal(r.code, 0, explain(r));
+  assert.equal((r.stderr.match(/Redis probes skipped/g) ?? []).length, 1, r.stderr);
+  assert.match(r.stdout, /the Redis probes took no sample/);
+});
+
+test('the target runs another threshold: the run stops at once and says how to fix it (exit 108)', async () => {
+  const stack = await startStack({ threshold: 10, intervalMs: 1000 });
+  try {
+    const r = await runK6('threshold-overflow', { API_URL: stack.target.url, REDIS_URL: stack.redis.url, USER_PASSWORD: PASSWORD, QUEUE_THRESHOLD: '7' }, 60_000);
+    assert.equal(r.code, 108, explain(r));
+    assert.match(r.stderr, /the target admits 10 users per event but this run assumes QUEUE_THRESHOLD=7/);
+    assert.match(r.stderr, /ConfigMap/);
+  } finally {
+    await stack.stop();
+  }
+});
+
+test('every user admitted at once: the summary says the threshold is too high', async () => {
+  const r = await runScenario({ scenario: 'mass-burst', threshold: 20, intervalMs: 1000, env: { USERS: '4', DWELL_MS: '200' } });
+  assert.equal(r.code, 0, explain(r));
+  assert.match(r.stdout, /every user was admitted at once: the threshold \(20\) is too high for 4 users/);
+});
+
+test('no k6 binary and QUEUE_K6_RUNTIME=k6: a clear message, exit 2', () => {
+  const r = spawnSync('bash', [join(ROOT, 'tools/k6.sh'), 'version'], { env: { PATH: '/usr/bin:/bin', QUEUE_K6_RUNTIME: 'k6' }, encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /no k6 binary: set K6=\/path\/to\/k6, run make k6, or put k6 on PATH/);
+});

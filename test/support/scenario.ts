@@ -1,0 +1,114 @@
+// Runs one built scenario end to end for a test: a throwaway Redis, the
+// reference target (with the faults asked for) and the scenario on the suite's
+// k6 entry point (tools/k6.sh), in a temporary directory so its results/ files
+// are the test's own. Returns the exit code, the output and the summary data
+// that handleSummary wrote.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTarget, type TargetHandle } from '../../target/server.ts';
+import { startRedis, type RedisServer } from './redis.ts';
+
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+export interface SummaryMetric { type: string; values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }
+export interface Summary { metrics: Record<string, SummaryMetric> }
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  summary: Summary | undefined;
+  /** "metric expression" of every threshold that failed */
+  failed: string[];
+  junit: string | undefined;
+}
+
+export interface Stack { redis: RedisServer; target: TargetHandle; stop(): Promise<void> }
+
+export async function startStack(opts: { threshold: number; intervalMs: number; faults?: string[] }): Promise<Stack> {
+  const redis = await startRedis();
+  try {
+    const target = await startTarget(
+      { port: 0, threshold: opts.threshold, processorIntervalMs: opts.intervalMs, redisUrl: redis.url, faults: opts.faults ?? [], kdfCost: 1024 },
+      { log: () => undefined },
+    );
+    return { redis, target, stop: async () => { await target.close(); await redis.stop(); } };
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
+}
+
+export function runK6(script: string, env: Record<string, string>, timeoutMs: number): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'queue-k6-e2e-'));
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('bash', [join(ROOT, 'tools/k6.sh'), 'run', '--quiet', join(ROOT, 'build', `${script}.js`)], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not finish within ${timeoutMs} ms\n${stderr.slice(-3000)}`));
+    }, timeoutMs);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let summary: Summary | undefined;
+      let junit: string | undefined;
+      try {
+        const files = readdirSync(join(dir, 'results'));
+        const json = files.find((f) => f.endsWith('.json'));
+        const xml = files.find((f) => f.endsWith('.junit.xml'));
+        if (json) summary = JSON.parse(readFileSync(join(dir, 'results', json), 'utf8')) as Summary;
+        if (xml) junit = readFileSync(join(dir, 'results', xml), 'utf8');
+      } catch {
+        // no results/: the run ended before handleSummary
+      }
+      rmSync(dir, { recursive: true, force: true });
+      const failed: string[] = [];
+      for (const [name, m] of Object.entries(summary?.metrics ?? {})) {
+        for (const [expr, t] of Object.entries(m.thresholds ?? {})) if (!t.ok) failed.push(`${name} ${expr}`);
+      }
+      resolvePromise({ code, stdout, stderr, summary, failed, junit });
+    });
+  });
+}
+
+export interface ScenarioRun {
+  scenario: string;
+  threshold: number;
+  intervalMs: number;
+  faults?: string[];
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Starts Redis and the target, runs the scenario against them, stops both. */
+export async function runScenario(run: ScenarioRun): Promise<RunResult> {
+  const stack = await startStack({ threshold: run.threshold, intervalMs: run.intervalMs, faults: run.faults });
+  try {
+    return await runK6(run.scenario, {
+      API_URL: stack.target.url,
+      REDIS_URL: stack.redis.url,
+      USER_PASSWORD: 'e2e-password',
+      QUEUE_THRESHOLD: String(run.threshold),
+      QUEUE_PROCESSOR_INTERVAL: String(run.intervalMs),
+      ...run.env,
+    }, run.timeoutMs ?? 120_000);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** For assertion messages: what a failed run printed, trimmed. */
+export function explain(r: RunResult): string {
+  return `exit ${r.code}; failed thresholds: ${r.failed.join(', ') || 'none'}\n--- stderr (tail)\n${r.stderr.slice(-2500)}\n--- stdout (tail)\n${r.stdout.slice(-2500)}`;
+}
