@@ -1,0 +1,225 @@
+// One test run, in k6's order: init (VU 0 for options) → validation → VU
+// init → setup → scenarios → teardown → thresholds → handleSummary. Returns
+// k6's exit code.
+import { writeFileSync } from 'node:fs';
+import { parseDuration, formatDuration } from './duration.ts';
+import { ExitCode, RunError, TestAbort, describeError, type ExitCodeValue } from './errors.ts';
+import { normalizeScenarios, runScenario } from './executors.ts';
+import { instantiate, loadScript } from './loader.ts';
+import { log, plain, resetClock } from './log.ts';
+import { stopSyncHttp } from './modules/http-sync.ts';
+import { Runtime } from './runtime.ts';
+import { buildSummaryData, summaryExport, textSummary, writeOutputs, writeStream } from './summary.ts';
+import { buildThresholds, crossedAbortOnFail, evaluate } from './thresholds.ts';
+import { PartTimeout, VU } from './vu.ts';
+
+export const VERSION = '0.1.0';
+
+export interface RunOptions {
+  script: string;
+  env: Record<string, string>;
+  quiet: boolean;
+  noColor: boolean;
+  summaryExport?: string;
+}
+
+function fail(err: unknown, code: ExitCodeValue, hint: string): number {
+  if (err instanceof RunError) {
+    log('error', err.message, { hint });
+    return err.exitCode;
+  }
+  log('error', describeError(err), { hint });
+  return code;
+}
+
+export async function run(o: RunOptions): Promise<number> {
+  resetClock();
+  const baseEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
+  const rt = new Runtime(Object.freeze({ ...baseEnv, ...o.env }));
+  const onRejection = (reason: unknown): void => log('error', `Uncaught (in promise) ${describeError(reason)}`, { source: 'stacktrace' });
+  process.on('unhandledRejection', onRejection);
+  try {
+    return await runInner(rt, o);
+  } finally {
+    process.off('unhandledRejection', onRejection);
+    for (const close of rt.closers) {
+      try {
+        await close();
+      } catch {
+        // closing is best effort
+      }
+    }
+    await stopSyncHttp();
+  }
+}
+
+async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
+  // --- init context of VU 0: the options
+  const vu0 = new VU(rt, 0);
+  let script;
+  try {
+    script = loadScript(o.script);
+    instantiate(script, vu0);
+  } catch (e) {
+    if (e instanceof TestAbort) return fail(e, ExitCode.scriptAborted, 'test aborted');
+    return fail(e, ExitCode.scriptException, 'script exception');
+  }
+  const options = (vu0.exports.options ?? {}) as Record<string, unknown>;
+  rt.options = options;
+  let scenarios;
+  let setupTimeoutMs: number;
+  let teardownTimeoutMs: number;
+  try {
+    if (typeof options !== 'object') throw new RunError('options must be an object', ExitCode.invalidConfig);
+    const tags = options.tags;
+    if (tags !== undefined && tags !== null) for (const [k, v] of Object.entries(tags as Record<string, unknown>)) rt.globalTags[k] = String(v);
+    scenarios = normalizeScenarios(options);
+    for (const sc of scenarios) {
+      if (typeof vu0.exports[sc.exec] !== 'function') {
+        throw new RunError(`scenario '${sc.name}': the exported function '${sc.exec}' was not found in the script`, ExitCode.invalidConfig);
+      }
+    }
+    rt.thresholds = buildThresholds(options.thresholds, rt.registry);
+    setupTimeoutMs = options.setupTimeout === undefined ? 60_000 : parseDuration(options.setupTimeout, 'setupTimeout');
+    teardownTimeoutMs = options.teardownTimeout === undefined ? 60_000 : parseDuration(options.teardownTimeout, 'teardownTimeout');
+  } catch (e) {
+    return fail(e, ExitCode.invalidConfig, 'invalid config');
+  }
+
+  // --- init every VU: each its own module instance
+  const vusByScenario: VU[][] = [];
+  let nextId = 1;
+  try {
+    for (const sc of scenarios) {
+      const list: VU[] = [];
+      for (let i = 0; i < sc.vus; i++) {
+        const vu = new VU(rt, nextId++);
+        instantiate(script, vu);
+        rt.vusInitialized++;
+        list.push(vu);
+      }
+      vusByScenario.push(list);
+    }
+  } catch (e) {
+    if (e instanceof TestAbort) return fail(e, ExitCode.scriptAborted, 'test aborted');
+    return fail(e, ExitCode.scriptException, 'script exception');
+  }
+  const totalVUs = nextId - 1;
+
+  rt.startedAt = performance.now();
+  const tickers: NodeJS.Timeout[] = [];
+  const stopTickers = (): void => {
+    for (const t of tickers) clearInterval(t);
+  };
+  try {
+    // --- setup
+    let setupData: string | undefined;
+    const setup = vu0.exports.setup;
+    if (typeof setup === 'function') {
+      vu0.groupPath = rt.groups.group('', 'setup').path;
+      try {
+        const value = await vu0.runPart(setup as () => unknown, [], setupTimeoutMs, 'setup', true);
+        setupData = value === undefined ? undefined : JSON.stringify(value);
+      } catch (e) {
+        if (e instanceof TestAbort || rt.abortedByScript()) {
+          log('error', `test aborted: ${rt.aborted?.message ?? ''}`, { source: 'setup' });
+          return await finish(rt, o, vu0, ExitCode.scriptAborted);
+        }
+        if (e instanceof PartTimeout) return fail(e, ExitCode.setupTimeout, 'setup timeout');
+        return fail(e, ExitCode.scriptException, 'script exception');
+      } finally {
+        vu0.groupPath = '';
+      }
+    }
+
+    // --- scenarios, concurrently, with the periodic work of the engine
+    tickers.push(
+      setInterval(() => {
+        vu0.emit('vus', rt.vusActive);
+        vu0.emit('vus_max', totalVUs);
+      }, 1000),
+    );
+    if (!o.quiet) {
+      tickers.push(
+        setInterval(() => {
+          plain(`running (${formatDuration(rt.elapsedMs())}), ${rt.vusActive}/${totalVUs} VUs, ${rt.iterationsCompleted} complete and ${rt.iterationsInterrupted} interrupted iterations`);
+        }, 10_000),
+      );
+    }
+    if (rt.thresholds.some((t) => t.abortOnFail)) {
+      tickers.push(
+        setInterval(() => {
+          const crossed = crossedAbortOnFail(rt.thresholds, rt.elapsedMs());
+          if (crossed.length === 0 || rt.aborted !== null) return;
+          const names = [...new Set(crossed.map((t) => t.metricKey))].sort().join(', ');
+          const msg = `thresholds on metrics '${names}' were crossed; at least one has abortOnFail enabled, stopping test prematurely`;
+          log('error', msg);
+          rt.abort(ExitCode.thresholdsFailed, msg);
+        }, 2000),
+      );
+    }
+    const results = await Promise.all(scenarios.map((sc, i) => runScenario(rt, sc, vusByScenario[i]!, setupData, o.quiet)));
+    stopTickers();
+    for (const list of vusByScenario) for (const vu of list) vu.loop.interrupt();
+    void results;
+    if (rt.abortedByScript()) log('error', `test aborted: ${rt.aborted?.message ?? ''}`);
+
+    // --- teardown
+    const teardown = vu0.exports.teardown;
+    let code: ExitCodeValue = ExitCode.ok;
+    if (typeof teardown === 'function') {
+      vu0.groupPath = rt.groups.group('', 'teardown').path;
+      try {
+        await vu0.runPart(teardown as (d: unknown) => unknown, [setupData === undefined ? undefined : JSON.parse(setupData)], teardownTimeoutMs, 'teardown', false);
+      } catch (e) {
+        if (e instanceof TestAbort) {
+          log('error', `test aborted: ${rt.aborted?.message ?? ''}`, { source: 'teardown' });
+        } else if (e instanceof PartTimeout) {
+          code = ExitCode.teardownTimeout;
+          log('error', e.message, { hint: 'teardown timeout' });
+        } else {
+          code = ExitCode.scriptException;
+          log('error', describeError(e), { hint: 'script exception' });
+        }
+      } finally {
+        vu0.groupPath = '';
+      }
+    }
+    return await finish(rt, o, vu0, code);
+  } catch (e) {
+    return fail(e, ExitCode.scriptException, 'script exception');
+  } finally {
+    stopTickers();
+  }
+}
+
+/** Thresholds, summary, exit code. */
+async function finish(rt: Runtime, o: RunOptions, vu0: VU, code: ExitCodeValue): Promise<number> {
+  const durationMs = rt.elapsedMs();
+  const crossed = evaluate(rt.thresholds, durationMs / 1000);
+  const data = buildSummaryData(rt, durationMs, { noColor: o.noColor });
+  if (!o.quiet) plain(`run finished after ${formatDuration(durationMs)}: ${rt.iterationsCompleted} complete and ${rt.iterationsInterrupted} interrupted iterations`);
+  const handleSummary = vu0.exports.handleSummary;
+  let printedDefault = false;
+  if (typeof handleSummary === 'function') {
+    try {
+      vu0.groupPath = '';
+      const result = await vu0.runPart(handleSummary as (d: unknown) => unknown, [data], 120_000, 'handleSummary', false);
+      await writeOutputs(result);
+    } catch (e) {
+      log('error', `failed to handle the end-of-test summary: ${describeError(e)}`, { source: 'handleSummary' });
+      await writeStream(process.stdout, textSummary(data));
+      printedDefault = true;
+    }
+  } else {
+    await writeStream(process.stdout, textSummary(data));
+    printedDefault = true;
+  }
+  void printedDefault;
+  if (o.summaryExport !== undefined) writeFileSync(o.summaryExport, summaryExport(data));
+  if (crossed.length > 0) log('error', `thresholds on metrics '${crossed.join(', ')}' have been crossed`);
+  if (code !== ExitCode.ok) return code;
+  if (rt.aborted !== null) return rt.aborted.code;
+  return crossed.length > 0 ? ExitCode.thresholdsFailed : ExitCode.ok;
+}

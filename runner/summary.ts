@@ -1,0 +1,154 @@
+// handleSummary's `data` (the shape recorded from a real k6 in
+// shared/k6-reference/summary-data.json), the default text summary, and the
+// writing of handleSummary's return value.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { summaryValues, type Contains, type MetricType, type Sink } from './metrics.ts';
+import type { GroupNode, Runtime } from './runtime.ts';
+
+export const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
+
+export interface SummaryMetric {
+  type: MetricType;
+  contains: Contains;
+  values: Record<string, number>;
+  thresholds?: Record<string, { ok: boolean }>;
+}
+
+export interface SummaryData {
+  root_group: GroupNode;
+  options: { summaryTrendStats: string[]; summaryTimeUnit: string; noColor: boolean };
+  state: { isStdOutTTY: boolean; isStdErrTTY: boolean; testRunDurationMs: number };
+  metrics: Record<string, SummaryMetric>;
+}
+
+export function trendStatsOf(options: Record<string, unknown>): string[] {
+  const s = options.summaryTrendStats;
+  return Array.isArray(s) && s.length > 0 ? s.map(String) : DEFAULT_TREND_STATS;
+}
+
+export function buildSummaryData(rt: Runtime, durationMs: number, flags: { noColor: boolean }): SummaryData {
+  const trendStats = trendStatsOf(rt.options);
+  const durationSec = durationMs / 1000;
+  const metrics: Record<string, SummaryMetric> = {};
+  const thresholdsOf = (key: string): Record<string, { ok: boolean }> | undefined => {
+    const ts = rt.thresholds.filter((t) => t.metricKey === key);
+    if (ts.length === 0) return undefined;
+    const out: Record<string, { ok: boolean }> = {};
+    for (const t of ts) out[t.expr] = { ok: t.ok };
+    return out;
+  };
+  const entry = (type: MetricType, contains: Contains, sink: Sink, thresholds: Record<string, { ok: boolean }> | undefined): SummaryMetric => ({
+    type,
+    contains,
+    values: summaryValues(sink, durationSec, trendStats),
+    ...(thresholds !== undefined ? { thresholds } : {}),
+  });
+  for (const m of rt.registry.metrics.values()) {
+    const th = thresholdsOf(m.name);
+    if (m.sink.samples > 0 || th !== undefined) metrics[m.name] = entry(m.type, m.contains, m.sink, th);
+    for (const sub of m.submetrics) {
+      const sth = thresholdsOf(sub.key);
+      if (sth !== undefined || sub.sink.samples > 0) metrics[sub.key] = entry(m.type, m.contains, sub.sink, sth);
+    }
+  }
+  return {
+    root_group: JSON.parse(JSON.stringify(rt.groups.root)) as GroupNode,
+    options: {
+      summaryTrendStats: trendStats,
+      summaryTimeUnit: typeof rt.options.summaryTimeUnit === 'string' ? rt.options.summaryTimeUnit : '',
+      noColor: flags.noColor,
+    },
+    state: { isStdOutTTY: process.stdout.isTTY === true, isStdErrTTY: process.stderr.isTTY === true, testRunDurationMs: durationMs },
+    metrics,
+  };
+}
+
+function fmtNumber(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  return Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(Math.abs(n) >= 1 ? 2 : 4).replace(/\.?0+$/, '');
+}
+
+function fmtTime(ms: number): string {
+  if (ms >= 60_000) return `${(ms / 60_000).toFixed(2)}m`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;
+  if (ms >= 1) return `${ms.toFixed(2)}ms`;
+  return `${(ms * 1000).toFixed(2)}µs`;
+}
+
+function fmtBytes(b: number): string {
+  if (b >= 1e9) return `${(b / 1e9).toFixed(1)} GB`;
+  if (b >= 1e6) return `${(b / 1e6).toFixed(1)} MB`;
+  if (b >= 1e3) return `${(b / 1e3).toFixed(1)} kB`;
+  return `${b} B`;
+}
+
+/** A compact text summary, printed when the script has no handleSummary. */
+export function textSummary(data: SummaryData): string {
+  const lines: string[] = [];
+  const checks = (g: GroupNode, indent: string): void => {
+    for (const c of g.checks) lines.push(`${indent}${c.fails === 0 ? '✓' : '✗'} ${c.name}${c.fails === 0 ? '' : `  ↳ ${Math.round((100 * c.passes) / (c.passes + c.fails))}% — ✓ ${c.passes} / ✗ ${c.fails}`}`);
+    for (const sub of g.groups) {
+      lines.push(`${indent}█ ${sub.name}`);
+      checks(sub, `${indent}  `);
+    }
+  };
+  checks(data.root_group, '     ');
+  if (lines.length > 0) lines.push('');
+  const names = Object.keys(data.metrics).sort();
+  const width = Math.max(20, ...names.map((n) => n.length + 2));
+  for (const name of names) {
+    const m = data.metrics[name]!;
+    const v = m.values;
+    let text: string;
+    const unit = (x: number): string => (m.contains === 'time' ? fmtTime(x) : m.contains === 'data' ? fmtBytes(x) : fmtNumber(x));
+    if (m.type === 'counter') text = `${unit(v.count!)}  ${m.contains === 'data' ? `${fmtBytes(v.rate!)}/s` : `${fmtNumber(v.rate!)}/s`}`;
+    else if (m.type === 'gauge') text = `${unit(v.value!)}  min=${unit(v.min!)} max=${unit(v.max!)}`;
+    else if (m.type === 'rate') text = `${(100 * v.rate!).toFixed(2)}% ✓ ${v.passes} ✗ ${v.fails}`;
+    else text = Object.entries(v).map(([k, x]) => `${k}=${unit(x)}`).join(' ');
+    const th = m.thresholds === undefined ? ' ' : Object.values(m.thresholds).every((t) => t.ok) ? '✓' : '✗';
+    lines.push(`   ${th} ${`${name}`.padEnd(width, '.')}: ${text}`);
+    if (m.thresholds !== undefined) for (const [expr, t] of Object.entries(m.thresholds)) lines.push(`       ${t.ok ? '✓' : '✗'} ${expr}`);
+  }
+  return `\n${lines.join('\n')}\n\n`;
+}
+
+/** k6's legacy --summary-export format: flattened values, thresholds as expr → crossed. */
+export function summaryExport(data: SummaryData): string {
+  const metrics: Record<string, Record<string, unknown>> = {};
+  for (const [name, m] of Object.entries(data.metrics)) {
+    const out: Record<string, unknown> = { ...m.values };
+    if (m.thresholds !== undefined) out.thresholds = Object.fromEntries(Object.entries(m.thresholds).map(([k, t]) => [k, !t.ok]));
+    metrics[name] = out;
+  }
+  return `${JSON.stringify({ root_group: data.root_group, metrics }, null, 4)}\n`;
+}
+
+function toBytes(v: unknown): string | Uint8Array {
+  if (typeof v === 'string') return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** Writes handleSummary's result: stdout, stderr, or a file per other key. */
+export async function writeOutputs(result: unknown, cwd = process.cwd()): Promise<void> {
+  if (result === undefined || result === null) return;
+  if (typeof result !== 'object') throw new Error(`handleSummary() must return an object of output → content, got ${typeof result}`);
+  for (const [key, value] of Object.entries(result as Record<string, unknown>)) {
+    const content = toBytes(value);
+    if (key === 'stdout') await writeStream(process.stdout, content);
+    else if (key === 'stderr') await writeStream(process.stderr, content);
+    else {
+      const path = resolve(cwd, key);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, content);
+    }
+  }
+}
+
+export function writeStream(stream: NodeJS.WriteStream, content: string | Uint8Array): Promise<void> {
+  return new Promise((r) => {
+    stream.write(content, () => r());
+  });
+}
