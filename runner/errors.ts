@@ -47,7 +47,8 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const stack = typeof err.stack === 'string' ? err.stack.split('\n') : [];
     const head = `${err.name}: ${err.message}`;
-    const at = stack.find((l) => /^\s+at /.test(l));
+    const frames = stack.filter((l) => /^\s+at /.test(l));
+    const at = frames.find((l) => !/\.ts:\d+|node:/.test(l)) ?? frames[0];
     return at === undefined ? head : `${head}\n\t${at.trim()}`;
   }
   if (typeof err === 'string') return err;

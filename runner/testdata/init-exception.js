@@ -1,0 +1,2 @@
+throw new Error('boom in init');
+export default function () {}

@@ -1,0 +1,2 @@
+export const options = { scenarios: { s: { executor: 'warp-speed', vus: 1 } } };
+export default function () {}

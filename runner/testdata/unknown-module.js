@@ -1,0 +1,2 @@
+import crypto from 'k6/crypto';
+export default function () { crypto.md5('x', 'hex'); }
