@@ -106,6 +106,7 @@ export function performRequest(req: RawRequest, agents: { http?: http.Agent; htt
     let done = false;
     let sentAtStart = 0;
     let readAtStart = 0;
+    let socket: import('node:net').Socket | null = null;
     let firstByte = 0;
     const finish = (r: RawResponse): void => {
       if (done) return;
@@ -124,7 +125,7 @@ export function performRequest(req: RawRequest, agents: { http?: http.Agent; htt
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           const location = res.headers.location;
-          const sock = res.socket;
+          const sock = socket;
           const bytesSent = sock === null ? 0 : Math.max(0, sock.bytesWritten - sentAtStart);
           const bytesReceived = sock === null ? 0 : Math.max(0, sock.bytesRead - readAtStart);
           if (status >= 300 && status < 400 && location !== undefined && req.maxRedirects > 0) {
@@ -160,6 +161,7 @@ export function performRequest(req: RawRequest, agents: { http?: http.Agent; htt
       },
     );
     cr.on('socket', (s) => {
+      socket = s;
       sentAtStart = s.bytesWritten;
       readAtStart = s.bytesRead;
     });

@@ -36,6 +36,7 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
     readonly #port: number;
     readonly #redis: Redis;
     #connecting: Promise<void> | null = null;
+    #lastError: (Error & { code?: string }) | null = null;
 
     constructor(options: unknown) {
       let host = '127.0.0.1';
@@ -80,7 +81,9 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
         retryStrategy: () => null,
         reconnectOnError: () => false,
       });
-      this.#redis.on('error', () => undefined); // surfaced through the calls instead
+      this.#redis.on('error', (e: Error) => {
+        this.#lastError = e; // surfaced through the calls
+      });
       this.#redis.on('end', () => {
         this.#connecting = null;
       });
@@ -93,12 +96,13 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
     #connect(): Promise<void> {
       if (this.#connecting === null) {
         const attempt = (async () => {
+          this.#lastError = null;
           try {
             await this.#redis.connect();
           } catch (e) {
             this.#connecting = null;
             this.#redis.disconnect(false);
-            throw new Error(`redis ${this.#host}:${this.#port}: ${describeConnectError(e as Error)}`);
+            throw new Error(`redis ${this.#host}:${this.#port}: ${describeConnectError(this.#lastError ?? (e as Error))}`);
           }
         })();
         this.#connecting = attempt;

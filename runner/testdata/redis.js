@@ -30,3 +30,4 @@ export default async function () {
   console.log(`dead: ${deadError} after ${took}ms`);
   check(null, { 'unreachable rejects quickly': () => deadError.includes(`127.0.0.1:${__ENV.DEAD_PORT}`) && took < 2500 });
 }
+export function handleSummary(data) { return { stdout: JSON.stringify(data) }; }

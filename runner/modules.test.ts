@@ -1,0 +1,114 @@
+// k6/http, k6/websockets and k6/x/redis end to end: scripts in testdata/
+// against local servers (node:http, a `ws` echo server, a throwaway redis).
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WebSocketServer } from 'ws';
+import { freePort, startRedis, type RedisServer } from '../test/support/redis.ts';
+import { TESTDATA, runCli } from './testing.ts';
+
+interface Summary {
+  root_group: { checks: { name: string; passes: number; fails: number }[]; groups: { name: string; checks: { name: string; passes: number; fails: number }[] }[] };
+  metrics: Record<string, { values: Record<string, number> }>;
+}
+
+function allChecks(s: Summary): Map<string, { passes: number; fails: number }> {
+  const out = new Map<string, { passes: number; fails: number }>();
+  for (const c of s.root_group.checks) out.set(c.name, c);
+  for (const g of s.root_group.groups) for (const c of g.checks) out.set(`${g.name}/${c.name}`, c);
+  return out;
+}
+
+describe('k6 modules against local servers', { concurrency: true }, () => {
+  let http: Server;
+  let base = '';
+  let wss: WebSocketServer;
+  let wsUrl = '';
+  let redis: RedisServer | null = null;
+  let redisError = '';
+  const slowTimers = new Set<NodeJS.Timeout>();
+
+  before(async () => {
+    http = createServer((req, res) => {
+      if (req.url === '/hello') return void res.end('hello');
+      if (req.url === '/echo') {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => {
+          res.setHeader('content-type', 'application/json');
+          res.setHeader('x-auth', req.headers.authorization ?? '');
+          res.end(body);
+        });
+        return;
+      }
+      if (req.url === '/slow') {
+        const t = setTimeout(() => res.end('late'), 1500);
+        slowTimers.add(t);
+        return;
+      }
+      res.statusCode = 404;
+      res.end('not found');
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    wsUrl = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
+    try {
+      redis = await startRedis();
+    } catch (e) {
+      redisError = (e as Error).message;
+    }
+  });
+
+  after(async () => {
+    for (const t of slowTimers) clearTimeout(t);
+    http.closeAllConnections();
+    await new Promise<void>((r) => http.close(() => r()));
+    for (const c of wss.clients) c.terminate();
+    await new Promise<void>((r) => wss.close(() => r()));
+    await redis?.stop();
+  });
+
+  it('k6/http: sync get in setup, asyncRequest, connection refused, timeout, 404', async () => {
+    const r = await runCli(['run', '-q', join(TESTDATA, 'http.js')], { env: { BASE: base } });
+    assert.equal(r.code, 0, r.stderr);
+    const data = JSON.parse(r.stdout) as Summary;
+    const checks = allChecks(data);
+    for (const [name, c] of checks) assert.equal(c.fails, 0, `check failed: ${name}`);
+    assert.equal(checks.get('setup/setup: sync get 200')?.passes, 1);
+    assert.equal(checks.get('refused: error_code 1212')?.passes, 1);
+    assert.equal(data.metrics.http_reqs!.values.count, 5);
+    // 3 failures of 5: refused, timeout, 404
+    assert.equal(data.metrics.http_req_failed!.values.passes, 3);
+    assert.ok(data.metrics.data_received!.values.count! > 0);
+    assert.match(r.stderr, /WARN\[\d{4}\] Request Failed {2}error=.*connection refused/);
+  });
+
+  it('k6/websockets: echo, string frames, close codes, a failed dial fires error then close', async () => {
+    const r = await runCli(['run', '-q', join(TESTDATA, 'ws-echo.js')], { env: { WS_URL: wsUrl } });
+    assert.equal(r.code, 0, r.stderr);
+    const data = JSON.parse(r.stdout) as Summary;
+    const checks = allChecks(data);
+    assert.equal(checks.get('echoed both, as strings')?.passes, 2);
+    assert.equal(checks.get('failure: error then close')?.passes, 2);
+    assert.equal(checks.get('closed normally')?.passes, 2);
+    assert.equal(data.metrics.ws_msgs_sent!.values.count, 4);
+    assert.equal(data.metrics.ws_sessions!.values.count, 2);
+    assert.ok(data.metrics.ws_connecting!.values.avg! > 0);
+    assert.ok(data.metrics.ws_session_duration!.values.max! >= 10);
+  });
+
+  it('k6/x/redis: replies mapped like xk6-redis; an unreachable server rejects within ~2 s', async (t) => {
+    if (redis === null) {
+      t.skip(`no redis-server: ${redisError}`);
+      return;
+    }
+    const deadPort = await freePort();
+    const r = await runCli(['run', '-q', join(TESTDATA, 'redis.js')], { env: { REDIS_URL: redis.url, DEAD_PORT: String(deadPort) } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`dead: redis 127\\.0\\.0\\.1:${deadPort}: connection refused after \\d+ms`));
+  });
+});
