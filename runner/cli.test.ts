@@ -36,6 +36,7 @@ describe('exit codes (k6 table)', { concurrency: 4 }, () => {
     ['unknown-module.js', 107, /unknown module 'k6\/crypto'/],
     ['bad-metric-name.js', 107, /invalid metric name 'bad-name'/],
     ['sleep.js', 0, /sleep\(\) blocks the VU/],
+    ['callback-error.js', 0, /Error: thrown in a timer/],
     ['no-such-script.js', 107, /cannot read the script/],
   ];
   for (const [file, code, stderr] of table) {

@@ -9,6 +9,7 @@ export const ExitCode = {
   teardownTimeout: 101,
   genericTimeout: 102,
   invalidConfig: 104,
+  externalAbort: 105,
   scriptException: 107,
   scriptAborted: 108,
 } as const;

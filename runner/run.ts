@@ -39,9 +39,20 @@ export async function run(o: RunOptions): Promise<number> {
   const rt = new Runtime(Object.freeze({ ...baseEnv, ...o.env }));
   const onRejection = (reason: unknown): void => log('error', `Uncaught (in promise) ${describeError(reason)}`, { source: 'stacktrace' });
   process.on('unhandledRejection', onRejection);
+  // Like k6: the first SIGINT/SIGTERM stops the test gracefully (teardown and summary still run), the second exits at once.
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (++signals > 1) process.exit(ExitCode.externalAbort);
+    log('warn', `stopping the test on ${sig}; send it again to exit at once`);
+    rt.abort(ExitCode.externalAbort, `test run aborted by ${sig}`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await runInner(rt, o);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     process.off('unhandledRejection', onRejection);
     for (const close of rt.closers) {
       try {
