@@ -14,6 +14,8 @@ export interface ProcessorStats {
   usersAdmitted: number;
   /** ticks or batches that failed (Redis down, wrong key type) */
   errors: number;
+  /** time spent emitting the room broadcasts of batches, total ms (the fan-out cost) */
+  emitMs: number;
 }
 
 export interface AdmissionNotifier {
@@ -24,7 +26,7 @@ export interface AdmissionNotifier {
 export class Processor {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private readonly counters: ProcessorStats = { ticks: 0, skippedTicks: 0, batchesServed: 0, usersAdmitted: 0, errors: 0 };
+  private readonly counters: ProcessorStats = { ticks: 0, skippedTicks: 0, batchesServed: 0, usersAdmitted: 0, errors: 0, emitMs: 0 };
 
   constructor(
     private readonly store: QueueStore,
@@ -94,10 +96,12 @@ export class Processor {
     if (batch.admitted.length === 0) return;
     this.counters.batchesServed++;
     this.counters.usersAdmitted += batch.admitted.length;
+    const t0 = performance.now();
     if (!this.faults.has('silent-admission')) {
       for (const userId of batch.admitted) this.notify.entryAllowed(eventId, userId);
     }
     this.notify.queueUpdated(eventId, batch.queueSize, batch.before);
+    this.counters.emitMs += performance.now() - t0;
   }
 }
 
