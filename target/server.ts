@@ -84,7 +84,9 @@ export async function startTarget(partial: Partial<TargetConfig>, opts: StartOpt
     await users.ensureAdmin(config.adminEmail, config.adminPassword);
   }
 
-  const httpServer = createServer({ keepAliveTimeout: 5000 });
+  // A long keep-alive: clients (undici, Go) close idle connections before the server does,
+  // so a request is never sent on a connection the server is closing, even after a stall.
+  const httpServer = createServer({ keepAliveTimeout: 65_000 });
   const sockets = attachSockets(httpServer, { config, store, faults, log });
   const router = buildRouter({ config, redis, users, store, faults, queueCleared: sockets.queueCleared });
   const processor = new Processor(store, sockets, faults, config.processorIntervalMs, log);

@@ -152,11 +152,12 @@ describe('Socket.IO', () => {
       const batches: number[] = [];
       const watcher = await connectedSocket(t.url, users[7]!.token);
       let batch = 0;
+      const leaving: Promise<unknown>[] = [];
       watcher.on('queue-entry-allowed', (p: { userId: string }) => {
         admittedOrder.push(p.userId);
         batch++;
         // An admitted buyer dwells, then leaves and frees the slot.
-        setTimeout(() => void leave(t.url, byId.get(p.userId)!, ev), 20);
+        leaving.push(sleep(20).then(() => leave(t.url, byId.get(p.userId)!, ev)));
       });
       watcher.on('queue-updated', () => { batches.push(batch); batch = 0; });
       await joinQueue(watcher, ev);
@@ -166,7 +167,9 @@ describe('Socket.IO', () => {
       assert.deepEqual(admittedOrder, queueOrder, 'FIFO');
       assert.ok(batches.every((n) => n >= 1 && n <= 2), `batches ${JSON.stringify(batches)}`);
       assert.ok(t.target.stats().batchesServed >= 3);
-      await until(async () => (await t.redis.scard(`active:${ev}`)) === 0, 5000, 'all left');
+      const left = await Promise.all(leaving);
+      assert.ok(left.every((r) => (r as { status: number }).status === 200));
+      assert.equal(await t.redis.scard(`active:${ev}`), 0, 'all left');
     } finally {
       await t.stop();
     }

@@ -66,7 +66,13 @@ export async function api(
   if (opts.raw !== undefined) body = opts.raw;
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url + path, { method, headers, body, signal: AbortSignal.timeout(15_000) });
+  let res: Response;
+  try {
+    res = await fetch(url + path, { method, headers, body, signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    throw new Error(`${method} ${path}: ${err instanceof Error ? err.message : String(err)}${cause}`);
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {
