@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accountEmail, admissionBoundMs, admissionTimeoutMs, expectedImmediate, expectedQueued, loadConfig, vusFor } from './config.ts';
+import { accountEmail, admissionBoundMs, arrivalsOverMs, admissionTimeoutMs, expectedImmediate, expectedQueued, loadConfig, vusFor } from './config.ts';
 import { ConfigError, isUuid, randomUuid } from './env.ts';
 
 const defaults = { users: 15, queueThreshold: 10, processorIntervalMs: 10_000, arrivalDelayMs: 100, dwellMs: 5000 };
@@ -42,11 +42,13 @@ test('an empty REDIS_URL turns the probes off; a UUID event id is normalised', (
 });
 
 test('the starvation bound grows one batch per threshold positions', () => {
+  // 15 users 100 ms apart: the arrival phase is over 1400 ms + 2000 ms grace after the first arrival.
   const c = loadConfig('x', { ...defaults, queueThreshold: 5, processorIntervalMs: 5000, dwellMs: 2000 }, base);
-  assert.equal(admissionBoundMs(c, 1), 7000 + 5000 + 2000);
-  assert.equal(admissionBoundMs(c, 5), 7000 + 5000 + 2000);
-  assert.equal(admissionBoundMs(c, 6), 14000 + 5000 + 2000);
-  assert.equal(admissionTimeoutMs(c, 6), Math.round(21000 * 1.5));
+  assert.equal(arrivalsOverMs(c), 3400);
+  assert.equal(admissionBoundMs(c, 1), 3400 + 7000 + 5000 + 2000);
+  assert.equal(admissionBoundMs(c, 5), 3400 + 7000 + 5000 + 2000);
+  assert.equal(admissionBoundMs(c, 6), 3400 + 14000 + 5000 + 2000);
+  assert.equal(admissionTimeoutMs(c, 6), Math.round((3400 + 21000) * 1.5));
   const fixed = loadConfig('x', defaults, { ...base, ADMISSION_TIMEOUT_MS: '9000' });
   assert.equal(admissionTimeoutMs(fixed, 40), 9000);
 });

@@ -33,6 +33,8 @@ export interface RunConfig {
   userPrefix: string;
   userDomain: string;
   probeIntervalMs: number;
+  /** After the last scheduled arrival, time allowed for its login and check. */
+  arrivalGraceMs: number;
   provisionConcurrency: number;
   httpTimeoutMs: number;
   connectTimeoutMs: number;
@@ -69,6 +71,7 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
     userPrefix: str(env, 'USER_PREFIX', 'loadtest'),
     userDomain: str(env, 'USER_DOMAIN', 'test.com'),
     probeIntervalMs: int(env, 'PROBE_INTERVAL_MS', 250, { min: 20 }),
+    arrivalGraceMs: int(env, 'ARRIVAL_GRACE_MS', 2000, { min: 0 }),
     provisionConcurrency: int(env, 'PROVISION_CONCURRENCY', 8, { min: 1, max: 1000 }),
     httpTimeoutMs: int(env, 'HTTP_TIMEOUT_MS', 60_000, { min: 100 }),
     connectTimeoutMs: int(env, 'CONNECT_TIMEOUT_MS', 10_000, { min: 100 }),
@@ -91,6 +94,11 @@ export function arrivalSpanMs(c: RunConfig): number {
   return (c.users - 1) * c.arrivalDelayMs;
 }
 
+/** When the arrival phase is over (ms after the first arrival): no admitted user leaves before. */
+export function arrivalsOverMs(c: RunConfig): number {
+  return arrivalSpanMs(c) + c.arrivalGraceMs;
+}
+
 /**
  * The starvation bound for the user queued at `position` (1-based): the batches
  * ahead of it each need the admitted users' dwell to free their slots and one
@@ -98,7 +106,7 @@ export function arrivalSpanMs(c: RunConfig): number {
  */
 export function admissionBoundMs(c: RunConfig, position: number): number {
   const batches = Math.ceil(Math.max(1, position) / c.queueThreshold);
-  return batches * (c.dwellMs + c.processorIntervalMs) + c.processorIntervalMs + 2000;
+  return arrivalsOverMs(c) + batches * (c.dwellMs + c.processorIntervalMs) + c.processorIntervalMs + 2000;
 }
 
 /** How long a queued user waits before counting as timed out. */

@@ -5,7 +5,7 @@ import exec from 'k6/execution';
 import { textSummary } from 'https://jslib.k6.io/k6-summary/0.1.0/index.js';
 import thresholdFile from '../thresholds.json';
 import { preflightLogin, QueueApi } from './api/client';
-import { accountEmail, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults } from './config';
+import { accountEmail, arrivalsOverMs, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults } from './config';
 import { diagnose } from './diagnosis';
 import { randomUuid } from './env';
 import { runProbe } from './flow/probe';
@@ -74,6 +74,7 @@ export function defineScenario(spec: ScenarioSpec) {
       flows.push(runUser({
         cfg, api, probe, eventId: data.eventId, n: i + 1, provisioning, log,
         arriveAt: data.startAt + i * cfg.arrivalDelayMs,
+        arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),
         refreshes: i >= cfg.queueThreshold && i < cfg.queueThreshold + cfg.reconnectUsers,
       }));
     }

@@ -19,6 +19,8 @@ export interface UserContext {
   /** 1-based account number: loadtest{n}@test.com */
   n: number;
   arriveAt: number;
+  /** Nobody leaves before this time: the last user has arrived and checked in. */
+  arrivalsOverAt: number;
   provisioning: Semaphore;
   /** Scenario 4: this user refreshes its page while queued. */
   refreshes: boolean;
@@ -167,7 +169,9 @@ export async function runUser(ctx: UserContext): Promise<void> {
       metrics.admittedImmediately.add(1);
       await checkState(ctx, me, 'active');
     }
-    if (inside) await sleepMs(ctx.cfg.dwellMs); // hold the slot, as a buyer picking seats does
+    // Hold the slot, as a buyer picking seats does; and keep it until every user has
+    // arrived, so a slot freed mid-burst cannot blur the count of immediate admissions.
+    if (inside) await sleepUntil(Math.max(Date.now() + ctx.cfg.dwellMs, ctx.arrivalsOverAt));
     await ctx.api.leave(token, ctx.eventId);
     entered = false;
     if (inside) metrics.usersCompleted.add(1);
