@@ -58,13 +58,20 @@ async function openSocket(socket: SocketIOClient, ctx: UserContext): Promise<voi
 }
 
 /** The guide's preflight: the thresholds are computed from QUEUE_THRESHOLD, so it must be the target's. */
+class ThresholdMismatch extends Error {
+  constructor(targets: number, assumed: number) {
+    super(
+      `the target admits ${targets} users per event but this run assumes QUEUE_THRESHOLD=${assumed}, ` +
+        `so every threshold would be wrong. Either run with -e QUEUE_THRESHOLD=${targets}, or set QUEUE_THRESHOLD ` +
+        `on the target (its environment, or the ticket service's ConfigMap in Kubernetes) and restart it.`,
+    );
+  }
+}
+
 function assertSameThreshold(ctx: UserContext, answer: CheckAnswer): void {
-  if (typeof answer.threshold !== 'number' || answer.threshold === ctx.cfg.queueThreshold) return;
-  exec.test.abort(
-    `the target admits ${answer.threshold} users per event but this run assumes QUEUE_THRESHOLD=${ctx.cfg.queueThreshold}, ` +
-      `so every threshold would be wrong. Either run with -e QUEUE_THRESHOLD=${answer.threshold}, or set QUEUE_THRESHOLD ` +
-      `on the target (its environment, or the ticket service's ConfigMap in Kubernetes) and restart it.`,
-  );
+  if (typeof answer.threshold === 'number' && answer.threshold !== ctx.cfg.queueThreshold) {
+    throw new ThresholdMismatch(answer.threshold, ctx.cfg.queueThreshold);
+  }
 }
 
 async function checkState(ctx: UserContext, me: string, expected: 'queued' | 'active'): Promise<number | null> {
@@ -130,6 +137,7 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
 }
 
 function record(ctx: UserContext, err: unknown): void {
+  if (err instanceof ThresholdMismatch) return;
   if (err instanceof ApiError) {
     metrics.httpErrors.add(1, { op: err.op, kind: err.kind });
     ctx.log(err.message);
@@ -148,6 +156,7 @@ export async function runUser(ctx: UserContext): Promise<void> {
   let socket: SocketIOClient | undefined;
   let token: string | undefined;
   let entered = false;
+  let mismatch: ThresholdMismatch | undefined;
   try {
     const session = await ctx.provisioning.run(() => ctx.api.registerOrLogin(email, ctx.cfg.userPassword, `${ctx.cfg.userPrefix} ${ctx.n}`));
     token = session.token;
@@ -176,10 +185,13 @@ export async function runUser(ctx: UserContext): Promise<void> {
     entered = false;
     if (inside) metrics.usersCompleted.add(1);
   } catch (err) {
+    if (err instanceof ThresholdMismatch) mismatch = err;
     record(ctx, err);
   } finally {
     if (socket !== undefined) socket.close();
     // Never leave a place behind in the target's queue: a failed flow still leaves.
     if (entered && token !== undefined) await ctx.api.leave(token, ctx.eventId).catch(() => undefined);
   }
+  // Outside any try: k6 must see the abort, not a caught exception.
+  if (mismatch !== undefined) exec.test.abort(mismatch.message);
 }

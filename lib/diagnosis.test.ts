@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from './config.ts';
+import { diagnose } from './diagnosis.ts';
+import type { SummaryData } from './summary/types.ts';
+
+const cfg = loadConfig('processing-rate', { users: 20, queueThreshold: 5, processorIntervalMs: 5000, arrivalDelayMs: 50, dwellMs: 2000 }, { USER_PASSWORD: 'secret-pw' });
+
+function data(metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>): SummaryData {
+  const m: SummaryData['metrics'] = {};
+  for (const [k, v] of Object.entries(metrics)) m[k] = { type: 'counter', contains: 'default', ...v };
+  return {
+    root_group: { name: '', path: '', id: '', groups: [], checks: [] },
+    options: { summaryTrendStats: ['avg'], summaryTimeUnit: '', noColor: true },
+    state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: 1 },
+    metrics: m,
+  } as SummaryData;
+}
+
+test('all admitted at once: the threshold is too high for the user count', () => {
+  const notes = diagnose(data({ queue_admitted_immediately: { values: { count: 20 } }, queue_queued: { values: { count: 0 } }, queue_probe_samples: { values: { count: 9 } } }), cfg, true);
+  assert.ok(notes.some((n) => /every user was admitted at once: the threshold \(5\) is too high for 20 users/.test(n)), notes.join('\n'));
+});
+
+test('a queue waiting with free slots: the processor looks stalled', () => {
+  const notes = diagnose(data({ queue_queued: { values: { count: 15 } }, queue_admission_timeouts: { values: { count: 15 } }, queue_probe_stalled_samples: { values: { count: 4 } }, queue_probe_samples: { values: { count: 40 } } }), cfg, true);
+  assert.ok(notes.some((n) => /processor looks stalled/.test(n)), notes.join('\n'));
+  assert.ok(!notes.some((n) => /starved/.test(n)));
+});
+
+test('timeouts with a full active set: starvation', () => {
+  const notes = diagnose(data({
+    queue_queued: { values: { count: 15 } },
+    queue_admission_timeouts: { values: { count: 15 }, thresholds: { 'count==0': { ok: false } } },
+    queue_probe_active: { values: { max: 5 } },
+    queue_probe_samples: { values: { count: 40 } },
+  }), cfg, true);
+  assert.ok(notes.some((n) => /the queue starved: 15 queued user\(s\) timed out/.test(n)), notes.join('\n'));
+  assert.ok(notes.some((n) => /threshold queue_admission_timeouts count==0 failed: queued users waited past their timeout/.test(n)));
+});
+
+test('probes: configured but silent, or switched off', () => {
+  assert.ok(diagnose(data({ queue_queued: { values: { count: 1 } } }), cfg, true).some((n) => /took no sample/.test(n)));
+  assert.ok(diagnose(data({ queue_queued: { values: { count: 1 } } }), cfg, false).some((n) => /probes were off/.test(n)));
+});
+
+test('a clean run has nothing to say', () => {
+  assert.deepEqual(diagnose(data({ queue_queued: { values: { count: 15 } }, queue_admitted_immediately: { values: { count: 5 } }, queue_probe_samples: { values: { count: 40 } } }), cfg, true), []);
+});
