@@ -310,6 +310,32 @@ describe('events', () => {
     other.close();
   });
 
+  test('mustContain drops broadcasts without the string before decoding them', T, async () => {
+    const me = client({ auth: { token: 'good' }, mustContain: { 'queue-entry-allowed': 'u-me' } });
+    const other = client();
+    await within(3000, 'connect', Promise.all([me.connect(), other.connect()]));
+    await me.emitWithAck('join', ['queue:e2'], 2000);
+    await other.emitWithAck('join', ['queue:e2'], 2000);
+    const seen: string[] = [];
+    me.on('queue-entry-allowed', (p) => seen.push((p as { userId: string }).userId));
+    me.on('queue-updated', (p) => seen.push(`updated ${(p as { n: number }).n}`));
+    const framesBefore = me.stats.messagesIn;
+    // Three admissions for others, then mine, then an event without a filter: only the last two are delivered.
+    for (const userId of ['u-1', 'u-2', 'u-3', 'u-me']) {
+      await other.emitWithAck('broadcast', ['queue:e2', 'queue-entry-allowed', { eventId: 'e2', userId }], 2000);
+    }
+    await other.emitWithAck('broadcast', ['queue:e2', 'queue-updated', { n: 1 }], 2000);
+    await within(2000, 'the broadcasts to reach me', (async () => {
+      while (seen.length < 2) await sleep(5);
+    })());
+    assert.deepEqual(seen, ['u-me', 'updated 1']);
+    assert.ok(me.stats.messagesIn - framesBefore >= 5, 'the filtered frames did arrive');
+    assert.equal(me.stats.protocolErrors, 0);
+    assert.throws(() => client({ mustContain: { x: '' } }), /invalid mustContain\["x"\]/);
+    me.close();
+    other.close();
+  });
+
   test('waitFor times out with one timer, then clears it', T, async () => {
     const { deps, live } = trackedDeps();
     const c = client(undefined, deps);

@@ -89,6 +89,15 @@ export interface SocketIOOptions {
   headers?: Record<string, string>;
   tags?: Record<string, string>;
   onProtocolError?: (err: ProtocolError, frame: string) => void;
+  /**
+   * Cheap pre-filters for room broadcasts: event name → a string the raw frame
+   * must contain for the event to be decoded and delivered. A frame without it
+   * is dropped before JSON.parse (e.g. { 'queue-entry-allowed': myId }: a room
+   * hears one such event per admitted user, and only its own one matters).
+   * Listeners must still check the payload: containing the string is necessary,
+   * not sufficient.
+   */
+  mustContain?: Record<string, string>;
 }
 
 export type SocketIOState = 'idle' | 'opening' | 'open' | 'closing' | 'closed';
@@ -266,6 +275,7 @@ export class SocketIOClient implements Watched {
   private readonly nsp: string;
   private readonly opts: SocketIOOptions;
   private readonly deps: SocketIODeps;
+  private readonly mustContain: Record<string, string> | undefined;
   private _state: SocketIOState = 'idle';
   private _id: string | undefined;
   private ws: WebSocketLike | undefined;
@@ -303,6 +313,14 @@ export class SocketIOClient implements Watched {
     if (badTimeout !== undefined) throw new Error(badTimeout);
     if (deps === undefined || typeof deps.WebSocket !== 'function' || typeof deps.setTimeout !== 'function' || typeof deps.setInterval !== 'function') {
       throw new Error('invalid deps; reason: expected WebSocket, setTimeout, clearTimeout, setInterval and clearInterval');
+    }
+    if (opts.mustContain !== undefined) {
+      if (!isPlainObject(opts.mustContain)) throw new Error(`invalid mustContain; reason: expected a plain object of event name → string, got ${Object.prototype.toString.call(opts.mustContain)}`);
+      for (const key of Object.keys(opts.mustContain)) {
+        const v = opts.mustContain[key];
+        if (typeof v !== 'string' || v === '') throw new Error(`invalid mustContain["${key}"]; reason: expected a non-empty string, got ${JSON.stringify(v)}`);
+      }
+      this.mustContain = opts.mustContain;
     }
     this.nsp = nsp;
     this.opts = opts;
@@ -372,7 +390,11 @@ export class SocketIOClient implements Watched {
     // Fast path: `42["event",...` for an event nobody waits for. `4` is the Engine.IO message type.
     if (this._state === 'open' && typeof frame === 'string' && frame.charCodeAt(0) === 52) {
       const peeked = peekEvent(frame, 1);
-      if (peeked !== undefined && peeked.nsp === this.nsp && !this.wants(peeked.event)) return;
+      if (peeked !== undefined && peeked.nsp === this.nsp) {
+        if (!this.wants(peeked.event)) return;
+        const needle = this.mustContain === undefined ? undefined : this.mustContain[peeked.event];
+        if (needle !== undefined && frame.indexOf(needle, peeked.event.length + 4) === -1) return;
+      }
     }
     const decoded = decodeFrame(frame, this.maxPayload);
     if (decoded.kind === 'error') return this.protocolError(decoded.error, frame);
