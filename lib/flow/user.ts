@@ -36,11 +36,23 @@ function isOwnAdmission(payload: unknown, me: string, eventId: string): boolean 
   return String(p.userId) === me && (p.eventId === undefined || p.eventId === eventId);
 }
 
+/**
+ * The room hears one queue-entry-allowed per admitted user: with thousands
+ * waiting that is millions of frames, nearly all for someone else. A frame that
+ * does not contain this user's id (as JSON encodes it) cannot be its admission,
+ * so the client drops it before JSON.parse; isOwnAdmission still decides.
+ */
+function admissionFilter(me: string): Record<string, string> | undefined {
+  const needle = JSON.stringify(me).slice(1, -1);
+  return needle === '' ? undefined : { 'queue-entry-allowed': needle };
+}
+
 function connectSocket(ctx: UserContext, token: string, me: string, admitted: Latch<Admission>): SocketIOClient {
   const socket = createSocketIO(ctx.cfg.socketUrl, {
     auth: { token },
     timeoutMs: ctx.cfg.connectTimeoutMs,
     onProtocolError: () => metrics.protocolErrors.add(1),
+    mustContain: admissionFilter(me),
   });
   socket.on('queue-entry-allowed', (payload: unknown) => {
     if (isOwnAdmission(payload, me, ctx.eventId)) admitted.fire({ at: Date.now() });
