@@ -35,7 +35,8 @@ test('no-release: leaving frees no slot and the queue starves (processing-rate)'
 });
 
 test('stalled-processor: nobody is admitted from the queue (processing-rate)', async () => {
-  const r = await runScenario({ ...rate, faults: ['stalled-processor'], env: { DWELL_MS: '400', ADMISSION_TIMEOUT_MS: '5000' } });
+  // Long enough a wait for the probe to see the queue stall with free slots for two intervals.
+  const r = await runScenario({ ...rate, faults: ['stalled-processor'], env: { DWELL_MS: '400', ADMISSION_TIMEOUT_MS: '8000' } });
   assertFailedOn(r, 'queue_admission_timeouts count==0', 'queue_admitted_from_queue count==15');
   assert.match(r.stdout, /the processor looks stalled/);
 });
