@@ -4,13 +4,8 @@
 import { defineScenario } from '../lib/scenario';
 import defaults from './defaults.json';
 
-const scenario = defineScenario({
+// k6 reads these named exports: options, setup, the two scenarios' exec functions, handleSummary.
+export const { options, setup, users, probe, handleSummary } = defineScenario({
   name: 'reconnect',
   defaults: defaults['reconnect'],
 });
-
-export const options = scenario.options;
-export const setup = scenario.setup;
-export const users = scenario.users;
-export const probe = scenario.probe;
-export const handleSummary = scenario.handleSummary;
