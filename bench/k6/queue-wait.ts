@@ -1,0 +1,121 @@
+// Bench (a): the suite's own path for waiting users, many per VU. Each user
+// logs in (QueueApi), opens the suite's Socket.IO client with its token, joins
+// the event's room, calls check and waits for an admission carrying its own id,
+// exactly as lib/flow/user.ts does (same listeners, the same id pre-filter, one
+// admission timer per queued user). The bench process conducts the phases:
+//   wait → connect (all users connect at once) → drain (admitted users leave,
+//   queued users leave as their admission arrives) → close.
+import exec from 'k6/execution';
+import { QueueApi, type Session } from '../../lib/api/client';
+import { Latch, Semaphore } from '../../lib/flow/time';
+import { createSocketIO, type SocketIOClient } from '../../lib/socketio';
+import { Conductor } from './conductor';
+import { envInt, envStr } from './env';
+
+const USERS = envInt('USERS');
+const USERS_PER_VU = envInt('USERS_PER_VU', 500);
+const API_URL = envStr('API_URL');
+const EVENT_ID = envStr('EVENT_ID');
+const PREFIX = envStr('USER_PREFIX');
+const PASSWORD = envStr('USER_PASSWORD');
+const CONDUCTOR_URL = envStr('CONDUCTOR_URL');
+const PROVISION_CONCURRENCY = envInt('PROVISION_CONCURRENCY', 50);
+const WAIT_LIMIT_MS = 15 * 60_000;
+
+export const options = {
+  scenarios: {
+    users: { executor: 'per-vu-iterations', vus: Math.ceil(USERS / USERS_PER_VU), iterations: 1, maxDuration: '20m', gracefulStop: '10s' },
+  },
+};
+
+interface Admission { at: number }
+
+interface Waiting {
+  token: string;
+  socket: SocketIOClient;
+  admitted: Latch<Admission>;
+  queued: boolean;
+}
+
+const api = new QueueApi(API_URL, { timeoutMs: 60_000 });
+
+/** As lib/flow/user.ts: only this user's admission, found without parsing the others. */
+function open(session: Session, counts: Record<string, number>): Promise<Waiting> {
+  const me = String(session.user.id);
+  const admitted = new Latch<Admission>();
+  const socket = createSocketIO(API_URL, {
+    auth: { token: session.token },
+    timeoutMs: 60_000,
+    onProtocolError: () => { counts.protocolErrors++; },
+    mustContain: { 'queue-entry-allowed': JSON.stringify(me).slice(1, -1) },
+  });
+  socket.on('queue-entry-allowed', (payload: unknown) => {
+    const p = payload as { userId?: unknown; eventId?: unknown } | null;
+    if (p !== null && typeof p === 'object' && String(p.userId) === me && (p.eventId === undefined || p.eventId === EVENT_ID)) admitted.fire({ at: Date.now() });
+  });
+  socket.on('disconnect', (reason: unknown) => {
+    if (reason !== 'io client disconnect') counts.disconnects++;
+  });
+  return socket.connect().then(async () => {
+    socket.emit('join-queue', { eventId: EVENT_ID });
+    counts.connected++;
+    const answer = await api.check(session.token, EVENT_ID);
+    return { token: session.token, socket, admitted, queued: answer.queued };
+  });
+}
+
+export default async function (): Promise<void> {
+  const conductor = new Conductor(CONDUCTOR_URL);
+  const first = exec.scenario.iterationInTest * USERS_PER_VU;
+  const last = Math.min(USERS, first + USERS_PER_VU);
+  const counts: Record<string, number> = { loggedIn: 0, connected: 0, checked: 0, queued: 0, ownAdmissions: 0, left: 0, errors: 0, protocolErrors: 0, disconnects: 0 };
+
+  const provisioning = new Semaphore(PROVISION_CONCURRENCY);
+  const logins: Array<Promise<Session | undefined>> = [];
+  for (let n = first + 1; n <= last; n++) {
+    logins.push(provisioning.run(() => api.login(`${PREFIX}${n}@test.com`, PASSWORD)).catch(() => { counts.errors++; return undefined; }));
+  }
+  const sessions = await Promise.all(logins);
+  counts.loggedIn = sessions.filter((s) => s !== undefined).length;
+  await conductor.report({ loggedIn: counts.loggedIn, errors: counts.errors });
+
+  await conductor.reach('connect');
+  const users: Waiting[] = [];
+  await Promise.all(sessions.map(async (s) => {
+    if (s === undefined) return;
+    try {
+      const u = await open(s, counts);
+      users.push(u);
+      counts.checked++;
+      if (u.queued) counts.queued++;
+    } catch {
+      counts.errors++;
+    }
+  }));
+  await conductor.report({ connected: counts.connected, checked: counts.checked, queued: counts.queued, errors: counts.errors - (last - first - counts.loggedIn) });
+
+  // Waiting: one admission timer per queued user, as in the suite's flow. In the
+  // drain, admitted users leave at once (so the processor admits the queue batch
+  // by batch) and queued users leave as their own admission arrives.
+  let draining = false;
+  const leaving: Array<Promise<void>> = [];
+  const leave = (u: Waiting) => api.leave(u.token, EVENT_ID).then(() => { counts.left++; }, () => { counts.errors++; }).finally(() => u.socket.close());
+  const waits = users.filter((u) => u.queued).map(async (u) => {
+    const got = await u.admitted.wait(WAIT_LIMIT_MS);
+    if (got === undefined || got.at < 0) return;
+    counts.ownAdmissions++;
+    if (draining) leaving.push(leave(u));
+  });
+  if (await conductor.reach('drain') === 'drain') {
+    draining = true;
+    for (const u of users) if (!u.queued || u.admitted.fired) leaving.push(leave(u));
+  }
+  await conductor.reach('close');
+  for (const u of users) {
+    u.admitted.fire({ at: -1 }); // ends the waits of those still queued
+    u.socket.close();
+  }
+  await Promise.all(waits);
+  await Promise.all(leaving);
+  await conductor.report({ ownAdmissions: counts.ownAdmissions, left: counts.left, protocolErrors: counts.protocolErrors, disconnects: counts.disconnects });
+}

@@ -1,0 +1,381 @@
+// make bench: how many waiting users one load-generator process holds, and at
+// what cost, side by side for
+//   (a) the suite's Socket.IO client waiting in the queue, on the suite's k6 (tools/k6.sh)
+//   (b) bare k6 WebSockets holding the same connections: the floor
+//   (c) a plain Node process with socket.io-client (what the Tiketi guide's script did)
+// plus the reference target's RSS and admission throughput with N users in its room.
+//
+//   node --import tsx bench/scale.ts        (tools/bench.sh raises ulimit -n first)
+//
+// Environment: BENCH_USERS ("1000 5000 10000"), BENCH_USERS_PER_VU (500),
+// BENCH_HOLD_MS (3000: how long all N wait before RSS is read), BENCH_DRAIN_MS
+// (6000: how long (a) lets the processor admit), K6_LEGACY (an older k6 binary:
+// (a) and (b) also run on it, built with K6_COMPAT=legacy).
+//
+// Per N: one throwaway redis-server and one target (threshold N/10, interval
+// 1000 ms, kdfCost 1024) in a child process, N accounts registered once; then
+// each load generator runs in phases the bench conducts over HTTP on 127.0.0.1
+// (bench/conductor.ts): log in → connect all at once → hold → [drain] → close.
+// Everything it starts it stops; every wait has a timeout.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts';
+import { buildBenchScripts } from './build.ts';
+import { Conductor } from './conductor.ts';
+import { procSample, type ProcSample } from './proc.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const KDF_COST = 1024;
+const INTERVAL_MS = 1000;
+const PASSWORD = 'bench-password';
+
+// ---- the target, in a child process so its memory and CPU are its own ------
+
+interface TargetStats { ticks: number; skippedTicks: number; batchesServed: number; usersAdmitted: number; errors: number; connections: number; emitMs?: number }
+type ChildMessage = { type: 'ready'; url: string } | { type: 'stats'; stats: TargetStats };
+
+async function serve(): Promise<void> {
+  const { startTarget } = await import('../target/server.ts');
+  const target = await startTarget({
+    port: Number(process.env.BENCH_PORT),
+    redisUrl: process.env.BENCH_REDIS_URL!,
+    threshold: Number(process.env.BENCH_THRESHOLD),
+    processorIntervalMs: INTERVAL_MS,
+    kdfCost: KDF_COST,
+  }, { log: (line) => process.stderr.write(`[target] ${line}\n`) });
+  const send = (m: ChildMessage) => process.send?.(m);
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stats') send({ type: 'stats', stats: target.stats() as TargetStats });
+  });
+  const stop = () => void target.close().finally(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop);
+  send({ type: 'ready', url: target.url });
+}
+
+class TargetChild {
+  private waiters = new Map<string, (m: ChildMessage) => void>();
+  private constructor(readonly child: ChildProcess, readonly url: string) {}
+
+  static async start(redisUrl: string, threshold: number): Promise<TargetChild> {
+    const port = await freePort();
+    const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BENCH_PORT: String(port), BENCH_REDIS_URL: redisUrl, BENCH_THRESHOLD: String(threshold) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const ready = await new Promise<ChildMessage>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error('the target did not start within 30 s')), 30_000);
+      child.once('exit', (code) => rej(new Error(`the target exited with code ${code}`)));
+      child.once('message', (m: ChildMessage) => { clearTimeout(timer); res(m); });
+    });
+    const t = new TargetChild(child, (ready as { url: string }).url);
+    child.on('message', (m: ChildMessage) => t.waiters.get(m.type)?.(m));
+    return t;
+  }
+
+  stats(): Promise<TargetStats> {
+    return new Promise((res, rej) => {
+      const timer = setTimeout(() => { this.waiters.delete('stats'); rej(new Error('the target did not answer stats within 30 s')); }, 30_000);
+      this.waiters.set('stats', (m) => { clearTimeout(timer); this.waiters.delete('stats'); res((m as { stats: TargetStats }).stats); });
+      this.child.send({ type: 'stats' });
+    });
+  }
+
+  stop(): Promise<void> {
+    const c = this.child;
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    return new Promise((res) => {
+      c.once('exit', () => res());
+      c.kill('SIGTERM');
+      setTimeout(() => c.kill('SIGKILL'), 10_000).unref();
+    });
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------
+
+function envInt(name: string, dflt: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return dflt;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new Error(`invalid ${name}; reason: expected a positive integer, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function userCounts(): number[] {
+  const raw = (process.env.BENCH_USERS ?? '').trim() || '1000 5000 10000';
+  const list = raw.split(/[\s,]+/).map((s) => {
+    if (!/^\d+$/.test(s) || Number(s) < 10) throw new Error(`invalid BENCH_USERS; reason: expected user counts of at least 10 separated by spaces, e.g. "1000 5000", got ${JSON.stringify(raw)}`);
+    return Number(s);
+  });
+  return list;
+}
+
+function openFilesLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = line?.split(/\s{2,}/)[1];
+  return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, timeoutMs: number, ok: () => boolean | Promise<boolean>, everyMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ok()) return true;
+    await sleep(everyMs);
+  }
+  process.stderr.write(`bench: gave up waiting for ${what} after ${timeoutMs} ms\n`);
+  return false;
+}
+
+async function registerAll(url: string, prefix: string, n: number): Promise<number> {
+  let next = 1;
+  let failed = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next <= n) {
+      const i = next++;
+      const res = await fetch(`${url}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `${prefix}${i}@test.com`, password: PASSWORD, name: `Bench ${i}` }),
+        signal: AbortSignal.timeout(60_000),
+      }).catch(() => undefined);
+      if (res === undefined || !res.ok) failed++;
+      await res?.arrayBuffer().catch(() => undefined);
+    }
+  }));
+  if (failed > 0) throw new Error(`${failed} of ${n} registrations failed`);
+  return n;
+}
+
+// ---- one load generator -----------------------------------------------------
+
+interface Variant { key: string; label: string; command: string[]; env: Record<string, string>; drain: boolean }
+
+export interface Row {
+  variant: string;
+  n: number;
+  connected: number;
+  checked: number;
+  connectSeconds: number;
+  peak: ProcSample;
+  cpuSeconds: number;
+  targetRss: number;
+  admittedPerSecond?: number;
+  admittedInDrain?: number;
+  ownAdmissions?: number;
+  errors: number;
+  note: string;
+}
+
+async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: number, drainMs: number): Promise<Row> {
+  const conductor = await Conductor.start();
+  const eventId = randomUUID();
+  const child = spawn(v.command[0]!, v.command.slice(1), {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...v.env, USERS: String(n), API_URL: target.url, EVENT_ID: eventId, CONDUCTOR_URL: conductor.url },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  let gone = false;
+  void exited.then(() => { gone = true; });
+  const pid = child.pid!;
+  let last: ProcSample = { rssMb: 0, hwmMb: 0, cpuSeconds: 0 };
+  const sampler = setInterval(() => { const s = procSample(pid); if (s !== undefined) last = s; }, 100);
+  const notes: string[] = [];
+  try {
+    // 1. log in (or, for the floor, just start)
+    if (!await until(`${v.key}: ${n} users logged in`, 180_000, () => gone || conductor.counts.loggedIn + conductor.counts.errors >= n, 100)) notes.push('login timed out');
+    if (gone) throw new Error(`${v.key} exited early: ${stderr.slice(-1500)}`);
+    // 2. connect everyone at once; the target counts the connections
+    const before = (await target.stats()).connections;
+    const t0 = performance.now();
+    conductor.phase = 'connect';
+    let connectedAt = 0;
+    const allConnected = await until(`${v.key}: ${n} connections`, 180_000, async () => {
+      const c = (await target.stats()).connections - before;
+      if (c >= n && connectedAt === 0) connectedAt = performance.now();
+      return connectedAt !== 0 || gone;
+    }, 20);
+    if (!allConnected) notes.push('connect timed out');
+    const connectSeconds = ((connectedAt || performance.now()) - t0) / 1000;
+    await until(`${v.key}: ${n} users checked in`, 120_000, () => gone || conductor.counts.checked + conductor.counts.errors >= n, 50);
+    // 3. hold: all N wait; then read the memory
+    await sleep(holdMs);
+    const connectedNow = (await target.stats()).connections - before;
+    const held = procSample(pid) ?? last;
+    const targetRss = procSample(target.child.pid!)?.rssMb ?? NaN;
+    const row: Row = {
+      variant: v.label, n, connected: connectedNow, checked: conductor.counts.checked, connectSeconds,
+      peak: held, cpuSeconds: held.cpuSeconds, targetRss, errors: conductor.counts.errors, note: '',
+    };
+    // 4. drain (a): admitted users leave, the processor admits the queue batch by batch
+    if (v.drain) {
+      const s0 = await target.stats();
+      conductor.phase = 'drain';
+      const d0 = performance.now();
+      await sleep(drainMs);
+      const s1 = await target.stats();
+      const seconds = (performance.now() - d0) / 1000;
+      row.admittedInDrain = s1.usersAdmitted - s0.usersAdmitted;
+      row.admittedPerSecond = row.admittedInDrain / seconds;
+      if (s1.emitMs !== undefined && s0.emitMs !== undefined) notes.push(`target emit ${((s1.emitMs - s0.emitMs) / 1000).toFixed(1)} s`);
+    }
+    // 5. close
+    const c0 = performance.now();
+    conductor.phase = 'close';
+    if (!await until(`${v.key} to exit`, 120_000, () => gone, 100)) {
+      notes.push('killed after 120 s');
+      child.kill('SIGKILL');
+    }
+    if (v.drain) {
+      notes.push(`close ${((performance.now() - c0) / 1000).toFixed(1)} s`);
+      row.ownAdmissions = conductor.counts.ownAdmissions;
+    }
+    if (conductor.counts.protocolErrors > 0) notes.push(`${conductor.counts.protocolErrors} protocol errors`);
+    if (conductor.counts.disconnects > 0) notes.push(`${conductor.counts.disconnects} dropped`);
+    row.errors = conductor.counts.errors;
+    row.note = notes.join('; ');
+    if (child.exitCode !== 0 && child.exitCode !== null) row.note += `${row.note ? '; ' : ''}exit ${child.exitCode}`;
+    return row;
+  } finally {
+    clearInterval(sampler);
+    if (!gone) {
+      child.kill('SIGKILL');
+      await Promise.race([exited, sleep(5000)]);
+    }
+    await conductor.stop();
+    // the next load generator starts from an empty server
+    await until('the target to drop the connections', 30_000, async () => (await target.stats()).connections === 0, 200);
+  }
+}
+
+// ---- the report -------------------------------------------------------------
+
+function table(header: string[], rows: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
+  return [line(header), `|${w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '' : ':')).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const kb = (mb: number, n: number) => ((mb * 1024) / n).toFixed(1);
+
+export function report(rows: Row[], runtime: string): string {
+  const out: string[] = [];
+  out.push(table(
+    ['load generator', 'N', 'connected', 'connect/s', 'peak RSS MB', 'KB/user', 'CPU s', 'errors', 'notes'],
+    rows.map((r) => [r.variant, String(r.n), String(r.connected), (r.connected / Math.max(r.connectSeconds, 1e-3)).toFixed(0), r.peak.hwmMb.toFixed(0), kb(r.peak.hwmMb, r.n), r.cpuSeconds.toFixed(1), String(r.errors), r.note]),
+  ));
+  const ns = [...new Set(rows.map((r) => r.n))];
+  const find = (key: string, n: number) => rows.find((r) => r.variant.startsWith(key) && r.n === n);
+  out.push('');
+  out.push(table(
+    ['N', '(a)/(b) RSS per user', '(a)/(c) RSS per user', '(a) KB/user above (b)', 'target RSS MB (a held)', 'target admitted/s (drain)', '(a) own admissions seen'],
+    ns.map((n) => {
+      const a = find('(a)', n);
+      const b = find('(b)', n);
+      const c = find('(c)', n);
+      const ratio = (x?: Row, y?: Row) => (x && y ? (x.peak.hwmMb / y.peak.hwmMb).toFixed(2) : '-');
+      return [String(n), ratio(a, b), ratio(a, c), a && b ? kb(a.peak.hwmMb - b.peak.hwmMb, n) : '-', a ? a.targetRss.toFixed(0) : '-',
+        a?.admittedPerSecond !== undefined ? `${a.admittedPerSecond.toFixed(0)} (${a.admittedInDrain} in drain)` : '-', a?.ownAdmissions !== undefined ? String(a.ownAdmissions) : '-'];
+    }),
+  ));
+  out.push('');
+  out.push(`load generators: (a) ${runtime}, the suite's lib/socketio + lib/api, users waiting in the queue; (b) the same runtime, bare k6/websockets answering Engine.IO pings; (c) Node ${process.version} + socket.io-client.`);
+  out.push(`peak RSS = VmHWM of the load-generator process through login, connect and hold (before the drain); CPU = its user+sys seconds to the same point. connect/s = N / (all N Socket.IO connections open on the target − connect signal), logins done before.`);
+  out.push(`target: threshold N/10, processor interval ${INTERVAL_MS} ms, kdfCost ${KDF_COST} (TARGET_KDF_COST: cheap password hashing so registering 10,000 users is quick); admitted/s = users its processor admitted during (a)'s drain / drain seconds (ceiling: threshold per interval). ${cpus().length} CPUs, shared with the target.`);
+  return out.join('\n');
+}
+
+// ---- main -------------------------------------------------------------------
+
+async function bench(): Promise<void> {
+  const ns = userCounts();
+  const perVu = envInt('BENCH_USERS_PER_VU', 500);
+  const holdMs = envInt('BENCH_HOLD_MS', 3000);
+  const drainMs = envInt('BENCH_DRAIN_MS', 6000);
+  const limit = openFilesLimit();
+  const maxN = Math.max(...ns);
+  if (limit < maxN + 500) throw new Error(`the open-files limit is ${limit}, too low for ${maxN} sockets; raise it (tools/bench.sh does: ulimit -n) or lower BENCH_USERS`);
+
+  const scripts = await buildBenchScripts('current');
+  const k6 = join(ROOT, 'tools/k6.sh');
+  const runtimeLine = (await new Promise<string>((res) => {
+    const p = spawn('bash', [k6, 'version'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let s = '';
+    p.stdout.on('data', (d: Buffer) => { s += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { s += d.toString(); });
+    p.once('exit', () => res(s.trim().split('\n').pop() ?? ''));
+    setTimeout(() => { p.kill('SIGKILL'); res('unknown'); }, 30_000).unref();
+  })).trim();
+  const base = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, PROVISION_CONCURRENCY: '50' };
+  const variants: Variant[] = [
+    { key: 'b', label: '(b) bare k6 WebSockets', command: ['bash', k6, 'run', '--quiet', scripts['bare-ws']!], env: base, drain: false },
+    { key: 'c', label: '(c) Node socket.io-client', command: ['node', '--import', 'tsx', join(ROOT, 'bench/node-client.ts')], env: base, drain: false },
+    { key: 'a', label: '(a) suite client', command: ['bash', k6, 'run', '--quiet', scripts['queue-wait']!], env: base, drain: true },
+  ];
+  const legacy = process.env.K6_LEGACY;
+  if (legacy !== undefined && legacy !== '') {
+    const old = await buildBenchScripts('legacy');
+    const env = { ...base, K6: legacy, QUEUE_K6_RUNTIME: 'k6' };
+    variants.push(
+      { key: 'b-legacy', label: '(b) bare, K6_LEGACY', command: ['bash', k6, 'run', '--quiet', old['bare-ws']!], env, drain: false },
+      { key: 'a-legacy', label: '(a) suite, K6_LEGACY', command: ['bash', k6, 'run', '--quiet', old['queue-wait']!], env, drain: true },
+    );
+  }
+
+  const rows: Row[] = [];
+  let redis: RedisServer | undefined;
+  let target: TargetChild | undefined;
+  const stopAll = async () => {
+    await target?.stop();
+    target = undefined;
+    await redis?.stop();
+    redis = undefined;
+  };
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const started = performance.now();
+  try {
+    for (const n of ns) {
+      redis = await startRedis();
+      target = await TargetChild.start(redis.url, Math.max(1, Math.floor(n / 10)));
+      const prefix = `bench${randomUUID().slice(0, 6)}-`;
+      const r0 = performance.now();
+      await registerAll(target.url, prefix, n);
+      process.stderr.write(`bench: N=${n}: target ${target.url}, ${n} accounts registered in ${((performance.now() - r0) / 1000).toFixed(1)} s\n`);
+      for (const v of variants) {
+        const row = await runVariant({ ...v, env: { ...v.env, USER_PREFIX: prefix } }, n, target, holdMs, drainMs);
+        rows.push(row);
+        process.stderr.write(`bench: N=${n} ${v.label}: ${row.connected} connected in ${row.connectSeconds.toFixed(1)} s, peak RSS ${row.peak.hwmMb.toFixed(0)} MB, CPU ${row.cpuSeconds.toFixed(1)} s${row.note ? ` (${row.note})` : ''}\n`);
+      }
+      await stopAll();
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stopAll();
+  }
+  console.log(`\nqueue-k6 bench: waiting users per load-generator process (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+  console.log(report(rows, runtimeLine));
+}
+
+if (process.argv.includes('--serve')) {
+  serve().catch((err: unknown) => {
+    process.stderr.write(`target child: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+} else {
+  bench().catch((err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

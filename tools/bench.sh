@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# make bench: the scale benchmark (bench/scale.ts), then nothing else running.
+# Sockets need file descriptors on both ends (load generator and target): raise
+# the soft open-files limit to the hard one, at most 20000, before starting.
+# Environment: BENCH_USERS ("1000 5000 10000"), BENCH_USERS_PER_VU, BENCH_HOLD_MS,
+# BENCH_DRAIN_MS, K6_LEGACY; see bench/scale.ts.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+hard="$(ulimit -Hn)"
+want=20000
+if [[ "$hard" != unlimited ]] && (( hard < want )); then want="$hard"; fi
+ulimit -n "$want" || echo "bench: cannot raise ulimit -n to $want (now $(ulimit -n)); large N may fail" >&2
+exec timeout --kill-after=30 900 node --import tsx bench/scale.ts
