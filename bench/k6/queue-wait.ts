@@ -3,8 +3,8 @@
 // the event's room, calls check and waits for an admission carrying its own id,
 // exactly as lib/flow/user.ts does (same listeners, the same id pre-filter, one
 // admission timer per queued user). The bench process conducts the phases:
-//   wait → connect (all users connect at once) → drain (admitted users leave,
-//   queued users leave as their admission arrives) → close.
+//   wait → connect (all users connect at once) → drain (the users admitted at
+//   once leave, the processor admits one batch from the queue) → close.
 import exec from 'k6/execution';
 import { QueueApi, type Session } from '../../lib/api/client';
 import { Latch, Semaphore } from '../../lib/flow/time';
@@ -95,20 +95,18 @@ export default async function (): Promise<void> {
   await conductor.report({ connected: counts.connected, checked: counts.checked, queued: counts.queued, errors: counts.errors - (last - first - counts.loggedIn) });
 
   // Waiting: one admission timer per queued user, as in the suite's flow. In the
-  // drain, admitted users leave at once (so the processor admits the queue batch
-  // by batch) and queued users leave as their own admission arrives.
-  let draining = false;
+  // drain the users admitted at once leave, so the processor admits one batch
+  // from the queue (threshold users, each announced to the whole room); those
+  // stay, which keeps the bench's work per N bounded.
   const leaving: Array<Promise<void>> = [];
   const leave = (u: Waiting) => api.leave(u.token, EVENT_ID).then(() => { counts.left++; }, () => { counts.errors++; }).finally(() => u.socket.close());
   const waits = users.filter((u) => u.queued).map(async (u) => {
     const got = await u.admitted.wait(WAIT_LIMIT_MS);
     if (got === undefined || got.at < 0) return;
     counts.ownAdmissions++;
-    if (draining) leaving.push(leave(u));
   });
   if (await conductor.reach('drain') === 'drain') {
-    draining = true;
-    for (const u of users) if (!u.queued || u.admitted.fired) leaving.push(leave(u));
+    for (const u of users) if (!u.queued) leaving.push(leave(u));
   }
   await conductor.reach('close');
   for (const u of users) {
