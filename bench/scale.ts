@@ -9,7 +9,8 @@
 //
 // Environment: BENCH_USERS ("1000 5000 10000"), BENCH_USERS_PER_VU (500),
 // BENCH_HOLD_MS (3000: how long all N wait before RSS is read), BENCH_DRAIN_MS
-// (6000: how long (a) lets the processor admit), K6_LEGACY (an older k6 binary:
+// (6000: how long (a) lets the processor admit), BENCH_DRAIN_BATCH (200: users
+// leaving in (a)'s drain, so the size of the batch admitted), K6_LEGACY (an older k6 binary:
 // (a) and (b) also run on it, built with K6_COMPAT=legacy).
 //
 // Per N: one throwaway redis-server and one target (threshold N/10, interval
@@ -59,6 +60,7 @@ async function serve(): Promise<void> {
 
 class TargetChild {
   private waiters = new Map<string, (m: ChildMessage) => void>();
+  get alive(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
   private constructor(readonly child: ChildProcess, readonly url: string) {}
 
   static async start(redisUrl: string, threshold: number): Promise<TargetChild> {
@@ -75,6 +77,8 @@ class TargetChild {
     });
     const t = new TargetChild(child, (ready as { url: string }).url);
     child.on('message', (m: ChildMessage) => t.waiters.get(m.type)?.(m));
+    child.on('error', () => undefined); // a send to a target that died: stats() reports it
+    child.on('exit', (code, signal) => t.waiters.get('exit')?.({ type: 'stats', stats: { exited: `${code ?? signal}` } as unknown as TargetStats }));
     return t;
   }
 
@@ -82,7 +86,17 @@ class TargetChild {
     return new Promise((res, rej) => {
       // A target busy broadcasting a batch to a big room answers late, but it must answer.
       const timer = setTimeout(() => { this.waiters.delete('stats'); rej(new Error('the target did not answer stats within 180 s')); }, 180_000);
-      this.waiters.set('stats', (m) => { clearTimeout(timer); this.waiters.delete('stats'); res((m as { stats: TargetStats }).stats); });
+      const done = (m: ChildMessage) => {
+        clearTimeout(timer);
+        this.waiters.delete('stats');
+        this.waiters.delete('exit');
+        const stats = (m as { stats: TargetStats & { exited?: string } }).stats;
+        if (stats.exited !== undefined) rej(new Error(`the target exited (${stats.exited}); see its output above`));
+        else res(stats);
+      };
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return done({ type: 'stats', stats: { exited: `${this.child.exitCode ?? this.child.signalCode}` } as unknown as TargetStats });
+      this.waiters.set('stats', done);
+      this.waiters.set('exit', done);
       this.child.send({ type: 'stats' });
     });
   }
@@ -272,7 +286,7 @@ function table(header: string[], rows: string[][]): string {
 
 const kb = (mb: number, n: number) => ((mb * 1024) / n).toFixed(1);
 
-export function report(rows: Row[], runtime: string): string {
+export function report(rows: Row[], runtime: string, drainBatch: number): string {
   const out: string[] = [];
   out.push(table(
     ['load generator', 'N', 'connected', 'connect/s', 'peak RSS MB', 'KB/user', 'CPU s', 'errors', 'notes'],
@@ -296,7 +310,7 @@ export function report(rows: Row[], runtime: string): string {
   out.push('');
   out.push(`load generators: (a) ${runtime}, the suite's lib/socketio + lib/api, users waiting in the queue; (b) the same runtime, bare k6/websockets answering Engine.IO pings; (c) Node ${process.version} + socket.io-client.`);
   out.push(`peak RSS = VmHWM of the load-generator process through login, connect and hold (before the drain); CPU = its user+sys seconds to the same point. connect/s = N / (all N Socket.IO connections open on the target − connect signal), logins done before.`);
-  out.push(`target: threshold N/10, processor interval ${INTERVAL_MS} ms, kdfCost ${KDF_COST} (TARGET_KDF_COST: cheap password hashing so registering 10,000 users is quick); in (a)'s drain the users admitted at once leave and the processor admits one batch from the queue, announcing each admitted user to the whole room (batch × N frames); target admissions/s = batch / the target's emit time for it (stats().emitMs; the drain time when absent). ${cpus().length} CPUs, shared with the target.`);
+  out.push(`target: threshold N/10, processor interval ${INTERVAL_MS} ms, kdfCost ${KDF_COST} (TARGET_KDF_COST: cheap password hashing so registering 10,000 users is quick); in (a)'s drain ${drainBatch} users admitted at once leave and the processor admits one batch of that size from the queue, announcing each admitted user to the whole room (batch × N frames); target admissions/s = batch / the target's emit time for it (stats().emitMs; the drain time when absent). ${cpus().length} CPUs, shared with the target.`);
   return out.join('\n');
 }
 
@@ -307,6 +321,9 @@ async function bench(): Promise<void> {
   const perVu = envInt('BENCH_USERS_PER_VU', 500);
   const holdMs = envInt('BENCH_HOLD_MS', 3000);
   const drainMs = envInt('BENCH_DRAIN_MS', 6000);
+  // One batch of 1,000 into a 10,000-user room is 10M frames: the reference
+  // target runs out of heap buffering them (see the report). 200 keeps it alive.
+  const drainBatch = envInt('BENCH_DRAIN_BATCH', 200);
   const limit = openFilesLimit();
   const maxN = Math.max(...ns);
   if (limit < maxN + 500) throw new Error(`the open-files limit is ${limit}, too low for ${maxN} sockets; raise it (tools/bench.sh does: ulimit -n) or lower BENCH_USERS`);
@@ -321,7 +338,7 @@ async function bench(): Promise<void> {
     p.once('exit', () => res(s.trim().split('\n').pop() ?? ''));
     setTimeout(() => { p.kill('SIGKILL'); res('unknown'); }, 30_000).unref();
   })).trim();
-  const base = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, PROVISION_CONCURRENCY: '50' };
+  const base = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, PROVISION_CONCURRENCY: '50', DRAIN_LEAVERS: String(drainBatch) };
   const variants: Variant[] = [
     { key: 'b', label: '(b) bare k6 WebSockets', command: ['bash', k6, 'run', '--quiet', scripts['bare-ws']!], env: base, drain: false },
     { key: 'c', label: '(c) Node socket.io-client', command: ['node', '--import', 'tsx', join(ROOT, 'bench/node-client.ts')], env: base, drain: false },
@@ -364,9 +381,11 @@ async function bench(): Promise<void> {
           row = await runVariant({ ...v, env: { ...v.env, USER_PREFIX: prefix } }, n, target, holdMs, drainMs);
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
+          if (!target.alive) process.stderr.write(`bench: N=${n}: the target died during ${v.label}\n`);
           row = { variant: v.label, n, connected: 0, checked: 0, connectSeconds: NaN, peak: { rssMb: NaN, hwmMb: NaN, cpuSeconds: NaN }, cpuSeconds: NaN, targetRss: NaN, errors: NaN, note: `failed: ${message.slice(0, 120)}` };
         }
         rows.push(row);
+        if (!target.alive) break;
         process.stderr.write(`bench: N=${n} ${v.label}: ${row.connected} connected in ${row.connectSeconds.toFixed(1)} s, peak RSS ${row.peak.hwmMb.toFixed(0)} MB, CPU ${row.cpuSeconds.toFixed(1)} s${row.note ? ` (${row.note})` : ''}\n`);
       }
       await stopAll();
@@ -377,7 +396,7 @@ async function bench(): Promise<void> {
     await stopAll();
   }
   console.log(`\nqueue-k6 bench: waiting users per load-generator process (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
-  console.log(report(rows, runtimeLine));
+  console.log(report(rows, runtimeLine, drainBatch));
 }
 
 if (process.argv.includes('--serve')) {

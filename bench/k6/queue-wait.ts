@@ -21,6 +21,8 @@ const PASSWORD = envStr('USER_PASSWORD');
 const CONDUCTOR_URL = envStr('CONDUCTOR_URL');
 const PROVISION_CONCURRENCY = envInt('PROVISION_CONCURRENCY', 50);
 const WAIT_LIMIT_MS = 15 * 60_000;
+/** How many of the users admitted at once leave in the drain: the size of the batch the processor then admits. */
+const DRAIN_LEAVERS = envInt('DRAIN_LEAVERS', USERS);
 
 export const options = {
   scenarios: {
@@ -95,9 +97,9 @@ export default async function (): Promise<void> {
   await conductor.report({ connected: counts.connected, checked: counts.checked, queued: counts.queued, errors: counts.errors - (last - first - counts.loggedIn) });
 
   // Waiting: one admission timer per queued user, as in the suite's flow. In the
-  // drain the users admitted at once leave, so the processor admits one batch
-  // from the queue (threshold users, each announced to the whole room); those
-  // stay, which keeps the bench's work per N bounded.
+  // drain DRAIN_LEAVERS of the users admitted at once leave, so the processor
+  // admits one batch of that size from the queue (each admitted user announced
+  // to the whole room); those stay, which keeps the bench's work per N bounded.
   const leaving: Array<Promise<void>> = [];
   const leave = (u: Waiting) => api.leave(u.token, EVENT_ID).then(() => { counts.left++; }, () => { counts.errors++; }).finally(() => u.socket.close());
   const waits = users.filter((u) => u.queued).map(async (u) => {
@@ -106,7 +108,8 @@ export default async function (): Promise<void> {
     counts.ownAdmissions++;
   });
   if (await conductor.reach('drain') === 'drain') {
-    for (const u of users) if (!u.queued) leaving.push(leave(u));
+    let quota = Math.ceil(DRAIN_LEAVERS / options.scenarios.users.vus);
+    for (const u of users) if (!u.queued && quota-- > 0) leaving.push(leave(u));
   }
   await conductor.reach('close');
   for (const u of users) {
