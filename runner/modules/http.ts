@@ -102,12 +102,16 @@ function encodeBody(body: unknown, headers: Record<string, string>): string | Ui
   return String(body);
 }
 
+const IDLE_LIMITS = { keepAlive: true, maxFreeSockets: 2 } as const;
+
 export function createHttpModule(vu: VU): Record<string, unknown> {
   let defaultCallback: ExpectedStatuses | null = new ExpectedStatuses([{ min: 200, max: 399 }]);
   let agents: { http: http.Agent; https: https.Agent } | null = null;
   const agentsOf = () => {
     if (agents === null) {
-      const a = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+      // Like k6's Go transport (MaxIdleConnsPerHost 2): a VU keeps a couple of idle
+      // connections per host, not one per concurrent request it ever made.
+      const a = { http: new http.Agent(IDLE_LIMITS), https: new https.Agent(IDLE_LIMITS) };
       agents = a;
       vu.rt.closers.add(() => {
         a.http.destroy();
