@@ -28,6 +28,7 @@ import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts
 import { buildBenchScripts } from './build.ts';
 import { Conductor } from './conductor.ts';
 import { procSample, type ProcSample } from './proc.ts';
+import type { TargetStats } from '../target/server.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const KDF_COST = 1024;
@@ -36,7 +37,6 @@ const PASSWORD = 'bench-password';
 
 // ---- the target, in a child process so its memory and CPU are its own ------
 
-interface TargetStats { ticks: number; skippedTicks: number; batchesServed: number; usersAdmitted: number; errors: number; connections: number; emitMs?: number }
 type ChildMessage = { type: 'ready'; url: string } | { type: 'stats'; stats: TargetStats };
 
 async function serve(): Promise<void> {
@@ -50,7 +50,7 @@ async function serve(): Promise<void> {
   }, { log: (line) => process.stderr.write(`[target] ${line}\n`) });
   const send = (m: ChildMessage) => process.send?.(m);
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'stats') send({ type: 'stats', stats: target.stats() as TargetStats });
+    if (m.type === 'stats') send({ type: 'stats', stats: target.stats() });
   });
   const stop = () => void target.close().finally(() => process.exit(0));
   process.on('SIGTERM', stop);

@@ -16,20 +16,13 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts';
+import type { TargetStats } from '../target/server.ts';
 
 const THRESHOLD = 1000;
 const INTERVAL_MS = 2000;
 const KDF_COST = 1024;
 
-interface Stats {
-  ticks: number;
-  skippedTicks: number;
-  batchesServed: number;
-  usersAdmitted: number;
-  errors: number;
-  emitMs: number;
-  connections: number;
-}
+type Stats = TargetStats;
 
 type ChildMessage = { type: 'ready'; url: string } | { type: 'stats'; stats: Stats } | { type: 'error'; message: string };
 
