@@ -338,7 +338,7 @@ async function bench(): Promise<void> {
     p.once('exit', () => res(s.trim().split('\n').pop() ?? ''));
     setTimeout(() => { p.kill('SIGKILL'); res('unknown'); }, 30_000).unref();
   })).trim();
-  const base = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, PROVISION_CONCURRENCY: '50', DRAIN_LEAVERS: String(drainBatch) };
+  const base = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, HTTP_CONCURRENCY: '50', DRAIN_LEAVERS: String(drainBatch) };
   const variants: Variant[] = [
     { key: 'b', label: '(b) bare k6 WebSockets', command: ['bash', k6, 'run', '--quiet', scripts['bare-ws']!], env: base, drain: false },
     { key: 'c', label: '(c) Node socket.io-client', command: ['node', '--import', 'tsx', join(ROOT, 'bench/node-client.ts')], env: base, drain: false },

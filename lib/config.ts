@@ -35,7 +35,8 @@ export interface RunConfig {
   probeIntervalMs: number;
   /** After the last scheduled arrival, time allowed for its login and check. */
   arrivalGraceMs: number;
-  provisionConcurrency: number;
+  /** HTTP calls (login, check, status, leave) in flight per VU. */
+  httpConcurrency: number;
   httpTimeoutMs: number;
   connectTimeoutMs: number;
   reconnectUsers: number;
@@ -72,7 +73,7 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
     userDomain: str(env, 'USER_DOMAIN', 'test.com'),
     probeIntervalMs: int(env, 'PROBE_INTERVAL_MS', 250, { min: 20 }),
     arrivalGraceMs: int(env, 'ARRIVAL_GRACE_MS', 2000, { min: 0 }),
-    provisionConcurrency: int(env, 'PROVISION_CONCURRENCY', 8, { min: 1, max: 1000 }),
+    httpConcurrency: int(env, 'HTTP_CONCURRENCY', 8, { min: 1, max: 1000 }),
     httpTimeoutMs: int(env, 'HTTP_TIMEOUT_MS', 60_000, { min: 100 }),
     connectTimeoutMs: int(env, 'CONNECT_TIMEOUT_MS', 10_000, { min: 100 }),
     reconnectUsers,

@@ -67,12 +67,12 @@ export function defineScenario(spec: ScenarioSpec) {
     const first = batch * cfg.usersPerVu;
     const last = Math.min(cfg.users, first + cfg.usersPerVu);
     const probe = new QueueProbe(redis, data.eventId);
-    const provisioning = new Semaphore(cfg.provisionConcurrency);
+    const http = new Semaphore(cfg.httpConcurrency);
     const log = limitedLog(3);
     const flows: Array<Promise<void>> = [];
     for (let i = first; i < last; i++) {
       flows.push(runUser({
-        cfg, api, probe, eventId: data.eventId, n: i + 1, provisioning, log,
+        cfg, api, probe, eventId: data.eventId, n: i + 1, http, log,
         arriveAt: data.startAt + i * cfg.arrivalDelayMs,
         arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),
         refreshes: i >= cfg.queueThreshold && i < cfg.queueThreshold + cfg.reconnectUsers,

@@ -19,7 +19,7 @@ const EVENT_ID = envStr('EVENT_ID');
 const PREFIX = envStr('USER_PREFIX');
 const PASSWORD = envStr('USER_PASSWORD');
 const CONDUCTOR_URL = envStr('CONDUCTOR_URL');
-const PROVISION_CONCURRENCY = envInt('PROVISION_CONCURRENCY', 50);
+const HTTP_CONCURRENCY = envInt('HTTP_CONCURRENCY', 50);
 const WAIT_LIMIT_MS = 15 * 60_000;
 /** How many of the users admitted at once leave in the drain: the size of the batch the processor then admits. */
 const DRAIN_LEAVERS = envInt('DRAIN_LEAVERS', USERS);
@@ -42,7 +42,7 @@ interface Waiting {
 const api = new QueueApi(API_URL, { timeoutMs: 60_000 });
 
 /** As lib/flow/user.ts: only this user's admission, found without parsing the others. */
-function open(session: Session, counts: Record<string, number>): Promise<Waiting> {
+function open(session: Session, counts: Record<string, number>, gate: Semaphore): Promise<Waiting> {
   const me = String(session.user.id);
   const admitted = new Latch<Admission>();
   const socket = createSocketIO(API_URL, {
@@ -61,7 +61,7 @@ function open(session: Session, counts: Record<string, number>): Promise<Waiting
   return socket.connect().then(async () => {
     socket.emit('join-queue', { eventId: EVENT_ID });
     counts.connected++;
-    const answer = await api.check(session.token, EVENT_ID);
+    const answer = await gate.run(() => api.check(session.token, EVENT_ID));
     return { token: session.token, socket, admitted, queued: answer.queued };
   });
 }
@@ -72,10 +72,11 @@ export default async function (): Promise<void> {
   const last = Math.min(USERS, first + USERS_PER_VU);
   const counts: Record<string, number> = { loggedIn: 0, connected: 0, checked: 0, queued: 0, ownAdmissions: 0, left: 0, errors: 0, protocolErrors: 0, disconnects: 0 };
 
-  const provisioning = new Semaphore(PROVISION_CONCURRENCY);
+  // As in lib/flow/user.ts: a VU's HTTP calls in flight are bounded (logins and checks alike).
+  const http = new Semaphore(HTTP_CONCURRENCY);
   const logins: Array<Promise<Session | undefined>> = [];
   for (let n = first + 1; n <= last; n++) {
-    logins.push(provisioning.run(() => api.login(`${PREFIX}${n}@test.com`, PASSWORD)).catch(() => { counts.errors++; return undefined; }));
+    logins.push(http.run(() => api.login(`${PREFIX}${n}@test.com`, PASSWORD)).catch(() => { counts.errors++; return undefined; }));
   }
   const sessions = await Promise.all(logins);
   counts.loggedIn = sessions.filter((s) => s !== undefined).length;
@@ -86,7 +87,7 @@ export default async function (): Promise<void> {
   await Promise.all(sessions.map(async (s) => {
     if (s === undefined) return;
     try {
-      const u = await open(s, counts);
+      const u = await open(s, counts, http);
       users.push(u);
       counts.checked++;
       if (u.queued) counts.queued++;

@@ -33,7 +33,7 @@ test(`scale: mass-burst with ${USERS} users, ${USERS_PER_VU} per VU, threshold $
       ARRIVAL_DELAY_MS: '0',
       DWELL_MS: String(DWELL_MS),
       // Logins of a whole VU's users at once: the target's KDF is cheap here (kdfCost 1024).
-      PROVISION_CONCURRENCY: '25',
+      HTTP_CONCURRENCY: '25',
     },
     timeoutMs: 150_000,
   });
