@@ -73,6 +73,8 @@ function parse<T>(op: string, url: string, res: RefinedResponse<ResponseType | u
 
 export interface ApiOptions { timeoutMs?: number }
 
+const IDEMPOTENT = new Set(['status', 'leave']);
+
 export class QueueApi {
   private readonly timeout: string;
 
@@ -85,12 +87,16 @@ export class QueueApi {
     const url = `${this.baseUrl}${path}`;
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-    const res = await http.asyncRequest(method, url, body === undefined ? null : JSON.stringify(body), {
+    const send = () => http.asyncRequest(method, url, body === undefined ? null : JSON.stringify(body), {
       headers,
       timeout: this.timeout,
       tags: { name: `${method} ${path.replace(/[0-9a-f-]{36}/gi, ':eventId')}`, op },
       responseCallback: http.expectedStatuses(...expected),
     });
+    let res = await send();
+    // A pooled connection the server has just closed fails at once (reset, EOF):
+    // calls that change nothing when repeated (status, leave) try once more.
+    if (res.status === 0 && IDEMPOTENT.has(op) && kindOf(0, res.error_code) === 'unreachable') res = await send();
     if (!ok.includes(res.status)) throw errorFrom(op, url, res);
     return parse<T>(op, url, res);
   }
