@@ -2,6 +2,7 @@
 // k6's http.asyncRequest. Errors name the call, the URL and the status; they
 // never carry a password or a token.
 import http, { type RefinedResponse, type ResponseType } from 'k6/http';
+import { setTimeout } from 'k6/timers';
 
 export interface User { id: string; userId?: string; email: string; name: string; role: string }
 export interface Session { token: string; user: User }
@@ -74,6 +75,15 @@ function parse<T>(op: string, url: string, res: RefinedResponse<ResponseType | u
 export interface ApiOptions { timeoutMs?: number }
 
 const IDEMPOTENT = new Set(['status', 'leave']);
+const RETRY_DELAYS_MS = [0, 1000, 3000];
+
+function isTransient(res: { status: number; error_code: number }): boolean {
+  return res.status === 503 || (res.status === 0 && kindOf(0, res.error_code) === 'unreachable');
+}
+
+function pause(ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export class QueueApi {
   private readonly timeout: string;
@@ -94,9 +104,14 @@ export class QueueApi {
       responseCallback: http.expectedStatuses(...expected),
     });
     let res = await send();
-    // A pooled connection the server has just closed fails at once (reset, EOF):
-    // calls that change nothing when repeated (status, leave) try once more.
-    if (res.status === 0 && IDEMPOTENT.has(op) && kindOf(0, res.error_code) === 'unreachable') res = await send();
+    // Calls that change nothing when repeated (status, leave) ride out a transient
+    // failure: a pooled connection the server just closed (reset, EOF), or a 503
+    // from a waiting room whose store is briefly unavailable. A leave that is lost
+    // keeps a slot taken and would starve the queue for the rest of the run.
+    for (let attempt = 0; IDEMPOTENT.has(op) && attempt < RETRY_DELAYS_MS.length && isTransient(res); attempt++) {
+      await pause(RETRY_DELAYS_MS[attempt]);
+      res = await send();
+    }
     if (!ok.includes(res.status)) throw errorFrom(op, url, res);
     return parse<T>(op, url, res);
   }
