@@ -29,6 +29,7 @@ import { buildBenchScripts } from './build.ts';
 import { Conductor } from './conductor.ts';
 import { procSample, type ProcSample } from './proc.ts';
 import type { TargetStats } from '../target/server.ts';
+import { serveTarget, type ChildMessage } from './target-child.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const KDF_COST = 1024;
@@ -37,25 +38,15 @@ const PASSWORD = 'bench-password';
 
 // ---- the target, in a child process so its memory and CPU are its own ------
 
-type ChildMessage = { type: 'ready'; url: string } | { type: 'stats'; stats: TargetStats };
 
 async function serve(): Promise<void> {
-  const { startTarget } = await import('../target/server.ts');
-  const target = await startTarget({
+  await serveTarget({
     port: Number(process.env.BENCH_PORT),
     redisUrl: process.env.BENCH_REDIS_URL!,
     threshold: Number(process.env.BENCH_THRESHOLD),
     processorIntervalMs: INTERVAL_MS,
     kdfCost: KDF_COST,
-  }, { log: (line) => process.stderr.write(`[target] ${line}\n`) });
-  const send = (m: ChildMessage) => process.send?.(m);
-  process.on('message', (m: { type: string }) => {
-    if (m.type === 'stats') send({ type: 'stats', stats: target.stats() });
-  });
-  const stop = () => void target.close().finally(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('disconnect', stop);
-  send({ type: 'ready', url: target.url });
+  }, (line) => process.stderr.write(`[target] ${line}\n`));
 }
 
 class TargetChild {

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts';
 import type { TargetStats } from '../target/server.ts';
+import { serveTarget, type ChildMessage } from './target-child.ts';
 
 const THRESHOLD = 1000;
 const INTERVAL_MS = 2000;
@@ -24,27 +25,17 @@ const KDF_COST = 1024;
 
 type Stats = TargetStats;
 
-type ChildMessage = { type: 'ready'; url: string } | { type: 'stats'; stats: Stats } | { type: 'error'; message: string };
 
 // ---- server mode: the child process that runs the target -------------------
 
 async function serve(): Promise<void> {
-  const { startTarget } = await import('../target/server.ts');
-  const target = await startTarget({
+  await serveTarget({
     port: Number(process.env.BENCH_PORT),
     redisUrl: process.env.BENCH_REDIS_URL!,
     threshold: THRESHOLD,
     processorIntervalMs: INTERVAL_MS,
     kdfCost: KDF_COST,
   });
-  const send = (m: ChildMessage) => process.send?.(m);
-  process.on('message', (m: { type: string }) => {
-    if (m.type === 'stats') send({ type: 'stats', stats: target.stats() });
-  });
-  const stop = () => void target.close().finally(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('disconnect', stop);
-  send({ type: 'ready', url: target.url });
 }
 
 // ---- bench mode -------------------------------------------------------------

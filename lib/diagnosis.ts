@@ -49,7 +49,7 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
     notes.push(`every user was admitted at once: the threshold (${cfg.queueThreshold}) is too high for ${cfg.users} users, so the queue was never exercised; lower QUEUE_THRESHOLD on the target or raise USERS.`);
   }
   if (stalled > 0) {
-    notes.push(`the processor looks stalled: users waited in the queue with free slots for more than two processor intervals (${2 * cfg.processorIntervalMs} ms); check that the queue processor runs and that QUEUE_PROCESSOR_INTERVAL matches the target.`);
+    notes.push(`the processor looks stalled: users waited in the queue with free slots for more than two processor intervals (${2 * cfg.processorIntervalMs} ms); check that the queue processor runs and that QUEUE_PROCESSOR_INTERVAL matches the target; if users were still admitted, it is overloaded (with thousands in the room, announcing a batch takes seconds).`);
   } else if (timeouts > 0 && activeMax !== undefined && activeMax >= cfg.queueThreshold) {
     notes.push(`the queue starved: ${timeouts} queued user(s) timed out while the active set stayed full; admitted users never freed their slot (check that leave removes them from active:{eventId}, or its TTL).`);
   } else if (timeouts > 0) {
