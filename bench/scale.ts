@@ -29,7 +29,7 @@ import { buildBenchScripts } from './build.ts';
 import { Conductor } from './conductor.ts';
 import { procSample, type ProcSample } from './proc.ts';
 import type { TargetStats } from '../target/server.ts';
-import { serveTarget, type ChildMessage } from './target-child.ts';
+import { serveIfChild, type ChildMessage } from './target-child.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const KDF_COST = 1024;
@@ -39,15 +39,6 @@ const PASSWORD = 'bench-password';
 // ---- the target, in a child process so its memory and CPU are its own ------
 
 
-async function serve(): Promise<void> {
-  await serveTarget({
-    port: Number(process.env.BENCH_PORT),
-    redisUrl: process.env.BENCH_REDIS_URL!,
-    threshold: Number(process.env.BENCH_THRESHOLD),
-    processorIntervalMs: INTERVAL_MS,
-    kdfCost: KDF_COST,
-  }, (line) => process.stderr.write(`[target] ${line}\n`));
-}
 
 class TargetChild {
   private waiters = new Map<string, (m: ChildMessage) => void>();
@@ -390,12 +381,14 @@ async function bench(): Promise<void> {
   console.log(report(rows, runtimeLine, drainBatch));
 }
 
-if (process.argv.includes('--serve')) {
-  serve().catch((err: unknown) => {
-    process.stderr.write(`target child: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-} else {
+const isChild = serveIfChild(() => ({
+  port: Number(process.env.BENCH_PORT),
+  redisUrl: process.env.BENCH_REDIS_URL!,
+  threshold: Number(process.env.BENCH_THRESHOLD),
+  processorIntervalMs: INTERVAL_MS,
+  kdfCost: KDF_COST,
+}), (line) => process.stderr.write(`[target] ${line}\n`));
+if (!isChild) {
   bench().catch((err: unknown) => {
     process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

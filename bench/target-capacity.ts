@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts';
 import type { TargetStats } from '../target/server.ts';
-import { serveTarget, type ChildMessage } from './target-child.ts';
+import { serveIfChild, type ChildMessage } from './target-child.ts';
 
 const THRESHOLD = 1000;
 const INTERVAL_MS = 2000;
@@ -28,15 +28,6 @@ type Stats = TargetStats;
 
 // ---- server mode: the child process that runs the target -------------------
 
-async function serve(): Promise<void> {
-  await serveTarget({
-    port: Number(process.env.BENCH_PORT),
-    redisUrl: process.env.BENCH_REDIS_URL!,
-    threshold: THRESHOLD,
-    processorIntervalMs: INTERVAL_MS,
-    kdfCost: KDF_COST,
-  });
-}
 
 // ---- bench mode -------------------------------------------------------------
 
@@ -253,12 +244,14 @@ async function bench(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--serve')) {
-  serve().catch((err: unknown) => {
-    process.stderr.write(`target child: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-} else {
+const isChild = serveIfChild(() => ({
+  port: Number(process.env.BENCH_PORT),
+  redisUrl: process.env.BENCH_REDIS_URL!,
+  threshold: THRESHOLD,
+  processorIntervalMs: INTERVAL_MS,
+  kdfCost: KDF_COST,
+}));
+if (!isChild) {
   bench().catch((err: unknown) => {
     const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
     process.stderr.write(`target-capacity: ${err instanceof Error ? err.message : String(err)}${cause}\n`);

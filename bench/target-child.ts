@@ -17,3 +17,16 @@ export async function serveTarget(config: Partial<TargetConfig>, log?: (line: st
   process.on('disconnect', stop);
   send({ type: 'ready', url: target.url });
 }
+
+/**
+ * The benchmarks fork themselves with --serve to get a target child. Returns
+ * true (and serves) in that child, false in the parent, which then runs its bench.
+ */
+export function serveIfChild(config: () => Partial<TargetConfig>, log?: (line: string) => void): boolean {
+  if (!process.argv.includes('--serve')) return false;
+  serveTarget(config(), log).catch((err: unknown) => {
+    process.stderr.write(`target child: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+  return true;
+}
