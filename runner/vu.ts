@@ -38,6 +38,23 @@ export class EventLoop {
     };
   }
 
+  /**
+   * ref() without the closure, for work that is its own handle (a timer, a
+   * socket): thousands of them are held at once, so each costs one Set entry.
+   * Releasing a resource that is not held does nothing.
+   */
+  hold(resource: Cancelable): void {
+    if (this.resources.has(resource)) return;
+    this.resources.add(resource);
+    this.pending++;
+  }
+
+  release(resource: Cancelable): void {
+    if (!this.resources.delete(resource)) return;
+    this.pending--;
+    if (this.pending === 0) this.schedule();
+  }
+
   /** Wraps a promise as pending work; if the loop is interrupted first, the result never settles. */
   track<T>(p: Promise<T>, cancel?: () => void): Promise<T> {
     const gen = this.generation;

@@ -41,28 +41,39 @@ interface Waiting {
 
 const api = new QueueApi(API_URL, { timeoutMs: 60_000 });
 
+/** This VU's tallies (module state is per VU: each VU is its own runtime). */
+const counts = { loggedIn: 0, connected: 0, checked: 0, queued: 0, ownAdmissions: 0, left: 0, errors: 0, protocolErrors: 0, disconnects: 0 };
+
+// As lib/flow/user.ts: handlers every socket shares are defined once.
+function countProtocolError(): void {
+  counts.protocolErrors++;
+}
+
+function countDisconnect(reason: unknown): void {
+  if (reason !== 'io client disconnect') counts.disconnects++;
+}
+
 /** As lib/flow/user.ts: only this user's admission, found without parsing the others. */
-function open(session: Session, counts: Record<string, number>, gate: Semaphore): Promise<Waiting> {
+function open(session: Session, gate: Semaphore): Promise<Waiting> {
   const me = String(session.user.id);
+  const token = session.token;
   const admitted = new Latch<Admission>();
   const socket = createSocketIO(API_URL, {
-    auth: { token: session.token },
+    auth: { token },
     timeoutMs: 60_000,
-    onProtocolError: () => { counts.protocolErrors++; },
-    mustContain: { 'queue-entry-allowed': JSON.stringify(me).slice(1, -1) },
+    onProtocolError: countProtocolError,
+    mustContain: { 'queue-entry-allowed': JSON.stringify(me).length === me.length + 2 ? me : JSON.stringify(me).slice(1, -1) },
   });
   socket.on('queue-entry-allowed', (payload: unknown) => {
     const p = payload as { userId?: unknown; eventId?: unknown } | null;
     if (p !== null && typeof p === 'object' && String(p.userId) === me && (p.eventId === undefined || p.eventId === EVENT_ID)) admitted.fire({ at: Date.now() });
   });
-  socket.on('disconnect', (reason: unknown) => {
-    if (reason !== 'io client disconnect') counts.disconnects++;
-  });
+  socket.on('disconnect', countDisconnect);
   return socket.connect().then(async () => {
     socket.emit('join-queue', { eventId: EVENT_ID });
     counts.connected++;
-    const answer = await gate.run(() => api.check(session.token, EVENT_ID));
-    return { token: session.token, socket, admitted, queued: answer.queued };
+    const answer = await gate.run(() => api.check(token, EVENT_ID));
+    return { token, socket, admitted, queued: answer.queued };
   });
 }
 
@@ -70,7 +81,6 @@ export default async function (): Promise<void> {
   const conductor = new Conductor(CONDUCTOR_URL);
   const first = exec.scenario.iterationInTest * USERS_PER_VU;
   const last = Math.min(USERS, first + USERS_PER_VU);
-  const counts: Record<string, number> = { loggedIn: 0, connected: 0, checked: 0, queued: 0, ownAdmissions: 0, left: 0, errors: 0, protocolErrors: 0, disconnects: 0 };
 
   // As in lib/flow/user.ts: a VU's HTTP calls in flight are bounded (logins and checks alike).
   const http = new Semaphore(HTTP_CONCURRENCY);
@@ -79,22 +89,27 @@ export default async function (): Promise<void> {
     logins.push(http.run(() => api.login(`${PREFIX}${n}@test.com`, PASSWORD)).catch(() => { counts.errors++; return undefined; }));
   }
   const sessions = await Promise.all(logins);
+  logins.length = 0;
   counts.loggedIn = sessions.filter((s) => s !== undefined).length;
   await conductor.report({ loggedIn: counts.loggedIn, errors: counts.errors });
 
   await conductor.reach('connect');
   const users: Waiting[] = [];
-  await Promise.all(sessions.map(async (s) => {
+  // The flow keeps a user's token and id, not the whole login answer.
+  const opening = sessions.map(async (s) => {
     if (s === undefined) return;
     try {
-      const u = await open(s, counts, http);
+      const u = await open(s, http);
       users.push(u);
       counts.checked++;
       if (u.queued) counts.queued++;
     } catch {
       counts.errors++;
     }
-  }));
+  });
+  sessions.length = 0;
+  await Promise.all(opening);
+  opening.length = 0;
   await conductor.report({ connected: counts.connected, checked: counts.checked, queued: counts.queued, errors: counts.errors - (last - first - counts.loggedIn) });
 
   // Waiting: one admission timer per queued user, as in the suite's flow. In the

@@ -13,11 +13,15 @@ export function sleepUntil(epochMs: number): Promise<void> {
   return sleepMs(epochMs - Date.now());
 }
 
-/** A one-shot signal that can be awaited with a deadline; one timer per wait. */
+/**
+ * A one-shot signal that can be awaited with a deadline: one timer and one
+ * closure per wait, since a VU holds one of these per queued user.
+ */
 export class Latch<T> {
-  private value: T | undefined;
+  private value: T | undefined = undefined;
   private done = false;
-  private waiter: ((v: T | undefined) => void) | undefined;
+  private resolve: ((v: T | undefined) => void) | undefined = undefined;
+  private timer: number | undefined = undefined;
 
   get fired(): boolean {
     return this.done;
@@ -31,24 +35,29 @@ export class Latch<T> {
     if (this.done) return;
     this.done = true;
     this.value = v;
-    const w = this.waiter;
-    this.waiter = undefined;
-    if (w) w(v);
+    this.settle(v);
   }
 
-  /** Resolves with the value, or undefined when timeoutMs passes first. */
+  /** Resolves with the value, or undefined when timeoutMs passes first. One wait at a time. */
   wait(timeoutMs: number): Promise<T | undefined> {
     if (this.done) return Promise.resolve(this.value);
+    if (this.resolve !== undefined) return Promise.reject(new Error('Latch.wait: already being waited for'));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        resolve(undefined);
+      this.resolve = resolve;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.settle(undefined);
       }, Math.max(0, timeoutMs));
-      this.waiter = (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      };
     });
+  }
+
+  private settle(v: T | undefined): void {
+    const resolve = this.resolve;
+    if (resolve === undefined) return;
+    this.resolve = undefined;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    resolve(v);
   }
 }
 

@@ -395,6 +395,35 @@ describe('events', () => {
     c.close();
   });
 
+  test('listeners: order kept, changes during a dispatch apply to the next, off(event) drops them all', T, async () => {
+    const c = client();
+    await within(3000, 'connect', c.connect());
+    const calls: string[] = [];
+    const b = (x: unknown) => calls.push(`b${String(x)}`);
+    const self = (x: unknown) => {
+      calls.push(`self${String(x)}`);
+      c.off('echo', self);
+      c.on('echo', (y) => calls.push(`late${String(y)}`));
+    };
+    c.on('echo', self).on('echo', b).on('other', (x) => calls.push(`other${String(x)}`)); // never heard: the server only echoes
+    c.on('echo', b); // the same function twice: called twice, removed one at a time
+    c.emit('echo', 1);
+    await c.waitFor('echo', undefined, 2000);
+    assert.deepEqual(calls, ['self1', 'b1', 'b1']);
+    calls.length = 0;
+    c.off('echo', b);
+    c.emit('echo', 2);
+    await c.waitFor('echo', undefined, 2000);
+    assert.deepEqual(calls, ['b2', 'late2']);
+    calls.length = 0;
+    c.off('echo');
+    c.on('echo', (x) => calls.push(`new${String(x)}`));
+    c.emit('echo', 3);
+    await c.waitFor('echo', undefined, 2000);
+    assert.deepEqual(calls, ['new3']);
+    c.close();
+  });
+
   test('refuses reserved names and oversized messages before the wire', T, async () => {
     const c = client();
     await within(3000, 'connect', c.connect());

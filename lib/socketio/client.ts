@@ -24,8 +24,10 @@
 //  - EVENT frames for an event with no listener and no waiter are dropped
 //    after reading only their header: no JSON.parse for room broadcasts
 //    nobody asked for.
-//  - Memory per socket: a handful of fields, four websocket handlers, and
-//    maps that exist only once something is registered. Nothing received is kept.
+//  - Memory per socket: a handful of fields, three websocket handlers, and
+//    a flat listener list; acks and waiters exist only once used. The URL
+//    string is shared by sockets to the same server, and the caller's options
+//    are let go once the handshake no longer needs them. Nothing received is kept.
 
 import {
   DEFAULT_MAX_PAYLOAD,
@@ -142,6 +144,22 @@ function normalisePath(path: string): string {
 }
 
 /** http://host:port → ws://host:port/socket.io/?EIO=4&transport=websocket[&k=v...] */
+const sharedUrls = new Map<string, string>();
+const SHARED_URLS_MAX = 64;
+
+/** socketUrl for a client: one string per server, not one per socket. */
+function clientUrl(baseUrl: string, opts: { path?: string; query?: Record<string, string> }): string {
+  if (opts.query !== undefined || typeof baseUrl !== 'string') return socketUrl(baseUrl, opts);
+  const key = opts.path === undefined ? baseUrl : `${baseUrl} ${opts.path}`;
+  let url = sharedUrls.get(key);
+  if (url === undefined) {
+    url = socketUrl(baseUrl, opts);
+    if (sharedUrls.size >= SHARED_URLS_MAX) sharedUrls.clear();
+    sharedUrls.set(key, url);
+  }
+  return url;
+}
+
 export function socketUrl(baseUrl: string, opts: { path?: string; query?: Record<string, string> } = {}): string {
   const m = typeof baseUrl === 'string' ? BASE_URL.exec(baseUrl) : null;
   if (m === null) {
@@ -233,6 +251,8 @@ export function watchedSockets(deps: SocketIODeps): number {
 
 type Listener = (...args: unknown[]) => void;
 type OnceListener = Listener & { listener: Listener };
+/** [event, listener, event, listener, ...] in registration order; replaced, never changed in place. */
+type ListenerList = Array<string | Listener>;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -269,11 +289,18 @@ function connectErrorMessage(data: unknown): string {
 }
 
 export class SocketIOClient implements Watched {
-  readonly stats: SocketIOStats = { messagesIn: 0, messagesOut: 0, protocolErrors: 0 };
+  private messagesIn = 0;
+  private messagesOut = 0;
+  private protocolErrors = 0;
 
   private readonly url: string;
   private readonly nsp: string;
-  private readonly opts: SocketIOOptions;
+  /** The caller's options, until connect() has used them (headers, tags, timeout). */
+  private opts: SocketIOOptions | undefined;
+  /** Sent in CONNECT, then let go. */
+  private auth: Record<string, unknown> | undefined;
+  private readonly connectTimeoutMs: number;
+  private readonly onProtocolError: SocketIOOptions['onProtocolError'];
   private readonly deps: SocketIODeps;
   private readonly mustContain: Record<string, string> | undefined;
   private _state: SocketIOState = 'idle';
@@ -294,14 +321,14 @@ export class SocketIOClient implements Watched {
   private connectResolve: ((v: { sid: string; connectMs: number }) => void) | undefined;
   private connectReject: ((err: SocketIOError) => void) | undefined;
 
+  private listeners: ListenerList = [];
   // created on first use
-  private listeners: Map<string, Listener[]> | undefined;
   private acks: Map<number, Pending> | undefined;
   private waiters: Waiter[] | undefined;
   private nextAckId = 0;
 
   constructor(baseUrl: string, opts: SocketIOOptions, deps: SocketIODeps) {
-    this.url = socketUrl(baseUrl, opts);
+    this.url = clientUrl(baseUrl, opts);
     const nsp = opts.namespace ?? '/';
     if (typeof nsp !== 'string' || nsp.charAt(0) !== '/' || nsp.indexOf(',') !== -1) {
       throw new Error(`invalid namespace; reason: expected '/' or '/name' without ',', got ${JSON.stringify(nsp)}`);
@@ -324,7 +351,15 @@ export class SocketIOClient implements Watched {
     }
     this.nsp = nsp;
     this.opts = opts;
+    this.auth = opts.auth;
+    this.connectTimeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.onProtocolError = opts.onProtocolError;
     this.deps = deps;
+  }
+
+  /** Frames in and out (pings and pongs included), and frames refused as malformed. */
+  get stats(): SocketIOStats {
+    return { messagesIn: this.messagesIn, messagesOut: this.messagesOut, protocolErrors: this.protocolErrors };
   }
 
   get state(): SocketIOState {
@@ -358,8 +393,10 @@ export class SocketIOClient implements Watched {
       let ws: WebSocketLike;
       try {
         const params: WebSocketParams = {};
-        if (this.opts.headers !== undefined) params.headers = this.opts.headers;
-        if (this.opts.tags !== undefined) params.tags = this.opts.tags;
+        const opts = this.opts!;
+        this.opts = undefined;
+        if (opts.headers !== undefined) params.headers = opts.headers;
+        if (opts.tags !== undefined) params.tags = opts.tags;
         ws = new this.deps.WebSocket(this.url, null, params);
       } catch (err) {
         this.fail(new SocketIOError('transport', `cannot open websocket: ${String(err)}`));
@@ -374,7 +411,7 @@ export class SocketIOClient implements Watched {
   }
 
   private timeoutMs(): number {
-    return this.opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    return this.connectTimeoutMs;
   }
 
   /** Ends a connect() in flight: reject it and release everything. */
@@ -386,7 +423,7 @@ export class SocketIOClient implements Watched {
   // ------------------------------------------------------------ incoming
 
   private onFrame(frame: unknown): void {
-    this.stats.messagesIn++;
+    this.messagesIn++;
     // Fast path: `42["event",...` for an event nobody waits for. `4` is the Engine.IO message type.
     if (this._state === 'open' && typeof frame === 'string' && frame.charCodeAt(0) === 52) {
       const peeked = peekEvent(frame, 1);
@@ -423,7 +460,7 @@ export class SocketIOClient implements Watched {
       handshake = parseOpen(data);
     } catch (err) {
       const perr = err as ProtocolError;
-      this.stats.protocolErrors++;
+      this.protocolErrors++;
       return this.fail(new SocketIOError('protocol', perr.message, perr));
     }
     this.handshaken = true;
@@ -433,7 +470,8 @@ export class SocketIOClient implements Watched {
     this.pingDeadline = this.now() + handshake.pingInterval + handshake.pingTimeout;
     watchdogFor(this.deps).add(this);
     const connect: SocketPacket = { type: SOCKET_PACKET_TYPES.CONNECT, nsp: this.nsp };
-    if (this.opts.auth !== undefined) connect.data = this.opts.auth;
+    if (this.auth !== undefined) connect.data = this.auth;
+    this.auth = undefined;
     let out: string;
     try {
       out = encodeSocketFrame(connect);
@@ -480,7 +518,8 @@ export class SocketIOClient implements Watched {
   }
 
   private wants(event: string): boolean {
-    if (this.listeners !== undefined && this.listeners.has(event)) return true;
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i += 2) if (ls[i] === event) return true;
     if (this.waiters !== undefined) for (const w of this.waiters) if (w.event === event) return true;
     return false;
   }
@@ -510,8 +549,8 @@ export class SocketIOClient implements Watched {
   }
 
   private protocolError(err: ProtocolError, frame: unknown): void {
-    this.stats.protocolErrors++;
-    if (this.opts.onProtocolError !== undefined) this.opts.onProtocolError(err, describeFrame(frame));
+    this.protocolErrors++;
+    if (this.onProtocolError !== undefined) this.onProtocolError(err, describeFrame(frame));
   }
 
   private onTransportError(event: { error?: unknown; message?: unknown } | undefined): void {
@@ -547,7 +586,7 @@ export class SocketIOClient implements Watched {
 
   private send(frame: string): void {
     this.ws!.send(frame);
-    this.stats.messagesOut++;
+    this.messagesOut++;
   }
 
   /** Encodes an EVENT and checks it against maxPayload; throws SocketIOError('protocol'). */
@@ -598,23 +637,22 @@ export class SocketIOClient implements Watched {
   // ------------------------------------------------------------ listeners
 
   on(event: string, handler: (...args: unknown[]) => void): this {
-    const listeners = (this.listeners ??= new Map());
-    const list = listeners.get(event);
-    if (list === undefined) listeners.set(event, [handler]);
-    else list.push(handler);
+    // A new array of exactly the right length: push() would reserve room for ~17.
+    this.listeners = [...this.listeners, event, handler];
     return this;
   }
 
+  /** Removes the first registration of handler for event, or every listener of event without one. */
   off(event: string, handler?: (...args: unknown[]) => void): this {
-    const list = this.listeners?.get(event);
-    if (list === undefined) return this;
-    if (handler === undefined) {
-      this.listeners!.delete(event);
-      return this;
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i += 2) {
+      if (ls[i] !== event) continue;
+      const fn = ls[i + 1] as Listener;
+      if (handler !== undefined && fn !== handler && (fn as OnceListener).listener !== handler) continue;
+      this.listeners = ls.slice(0, i).concat(ls.slice(i + 2));
+      if (handler !== undefined) return this;
+      return this.off(event);
     }
-    const i = list.findIndex((fn) => fn === handler || (fn as OnceListener).listener === handler);
-    if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.listeners!.delete(event);
     return this;
   }
 
@@ -628,10 +666,10 @@ export class SocketIOClient implements Watched {
   }
 
   private emitLocal(event: string, args: unknown[]): void {
-    const list = this.listeners?.get(event);
-    if (list === undefined) return;
-    if (list.length === 1) list[0](...args);
-    else for (const fn of list.slice()) fn(...args);
+    // on() and off() replace the list, never change it: a listener that calls
+    // them does not change this round.
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i += 2) if (ls[i] === event) (ls[i + 1] as Listener)(...args);
   }
 
   waitFor<T = unknown>(event: string, predicate: ((arg: T, ...rest: unknown[]) => boolean) | undefined, timeoutMs: number): Promise<T> {

@@ -1,6 +1,8 @@
 // k6/timers: setTimeout/setInterval whose pending callbacks keep the VU's
-// iteration open, as in k6's event loop.
-import type { VU } from '../vu.ts';
+// iteration open, as in k6's event loop. A pending timer is one object (its
+// Node timer calls a shared function with it as the argument): a VU with
+// thousands of users waiting, each with one admission timeout, pays little.
+import type { Cancelable, VU } from '../vu.ts';
 
 export interface Timers {
   setTimeout(fn: unknown, delay?: unknown, ...args: unknown[]): number;
@@ -9,51 +11,77 @@ export interface Timers {
   clearInterval(id: unknown): void;
 }
 
-export function createTimers(vu: VU): Timers {
-  const live = new Map<number, () => void>(); // id → cancel
-  let nextId = 1;
-  const delayOf = (d: unknown): number => {
-    const n = Number(d ?? 0);
-    return Number.isFinite(n) && n > 0 ? n : 0;
-  };
-  const checkFn = (fn: unknown, what: string): void => {
-    if (typeof fn !== 'function') throw new TypeError(`${what}: the callback must be a function`);
-  };
+const NO_ARGS: unknown[] = [];
 
-  function start(fn: unknown, delay: unknown, args: unknown[], repeat: boolean): number {
-    const id = nextId++;
-    const cancel = (): void => {
-      clearTimeout(handle);
-      clearInterval(handle);
-      live.delete(id);
-      release();
-    };
-    const release = vu.loop.ref({ cancel });
-    const ms = delayOf(delay);
-    const handle: NodeJS.Timeout = repeat
-      ? setInterval(() => vu.invoke(fn, undefined, args), ms)
-      : setTimeout(() => {
-          live.delete(id);
-          release();
-          vu.invoke(fn, undefined, args);
-        }, ms);
-    live.set(id, cancel);
-    return id;
+class Timer implements Cancelable {
+  handle: NodeJS.Timeout | undefined;
+  constructor(
+    readonly id: number,
+    readonly fn: unknown,
+    readonly args: unknown[],
+    readonly repeat: boolean,
+    readonly owner: TimerSet,
+  ) {}
+
+  cancel(): void {
+    if (this.handle === undefined) return;
+    if (this.repeat) clearInterval(this.handle);
+    else clearTimeout(this.handle);
+    this.handle = undefined;
+    this.owner.forget(this);
+  }
+}
+
+function fire(t: Timer): void {
+  if (t.handle === undefined) return;
+  if (!t.repeat) {
+    t.handle = undefined;
+    t.owner.forget(t);
+  }
+  t.owner.vu.invoke(t.fn, undefined, t.args);
+}
+
+class TimerSet {
+  private readonly live = new Map<number, Timer>();
+  private nextId = 1;
+  constructor(readonly vu: VU) {}
+
+  start(fn: unknown, delay: unknown, args: unknown[], repeat: boolean): number {
+    const n = Number(delay ?? 0);
+    const ms = Number.isFinite(n) && n > 0 ? n : 0;
+    const t = new Timer(this.nextId++, fn, args.length === 0 ? NO_ARGS : args, repeat, this);
+    t.handle = repeat ? setInterval(fire, ms, t) : setTimeout(fire, ms, t);
+    this.live.set(t.id, t);
+    this.vu.loop.hold(t);
+    return t.id;
   }
 
-  const clear = (id: unknown): void => {
-    live.get(Number(id))?.();
-  };
+  clear(id: unknown): void {
+    this.live.get(Number(id))?.cancel();
+  }
 
+  forget(t: Timer): void {
+    this.live.delete(t.id);
+    this.vu.loop.release(t);
+  }
+}
+
+function checkFn(fn: unknown, what: string): void {
+  if (typeof fn !== 'function') throw new TypeError(`${what}: the callback must be a function`);
+}
+
+export function createTimers(vu: VU): Timers {
+  const set = new TimerSet(vu);
+  const clear = (id: unknown): void => set.clear(id);
   return {
     setTimeout(fn, delay, ...args) {
       checkFn(fn, 'setTimeout');
-      return start(fn, delay, args, false);
+      return set.start(fn, delay, args, false);
     },
     clearTimeout: clear,
     setInterval(fn, delay, ...args) {
       checkFn(fn, 'setInterval');
-      return start(fn, delay, args, true);
+      return set.start(fn, delay, args, true);
     },
     clearInterval: clear,
   };
