@@ -2,6 +2,7 @@
 // against local servers (node:http, a `ws` echo server, a throwaway redis).
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
@@ -28,6 +29,7 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
   let redis: RedisServer | null = null;
   let redisError = '';
   const slowTimers = new Set<NodeJS.Timeout>();
+  const slowishSockets = new Set<Socket>();
 
   before(async () => {
     http = createServer((req, res) => {
@@ -40,6 +42,13 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
           res.setHeader('x-auth', req.headers.authorization ?? '');
           res.end(body);
         });
+        return;
+      }
+      if (req.url === '/slowish') {
+        slowishSockets.add(req.socket); // the other tests run alongside: count only this one's connections
+        // answered together, so all ten requests of a round are in flight at once
+        const t = setTimeout(() => res.end('ok'), 100);
+        slowTimers.add(t);
         return;
       }
       if (req.url === '/slow') {
@@ -85,6 +94,17 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
     assert.equal(data.metrics.http_req_failed!.values.passes, 3);
     assert.ok(data.metrics.data_received!.values.count! > 0);
     assert.match(r.stderr, /WARN\[\d{4}\] Request Failed {2}error=.*connection refused/);
+  });
+
+  it('k6/http: a VU keeps batchPerHost idle connections per host (6 by default), as k6\'s transport', async () => {
+    for (const [batchPerHost, expected] of [[undefined, 14], [2, 18], [10, 10]] as const) {
+      slowishSockets.clear();
+      const env: Record<string, string> = { BASE: base };
+      if (batchPerHost !== undefined) env.BATCH_PER_HOST = String(batchPerHost);
+      const r = await runCli(['run', '-q', join(TESTDATA, 'idle-pool.js')], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(slowishSockets.size, expected, `batchPerHost ${batchPerHost ?? 'default'}: connections opened`);
+    }
   });
 
   it('k6/websockets: echo, string frames, close codes, a failed dial fires error then close', async () => {

@@ -102,16 +102,23 @@ function encodeBody(body: unknown, headers: Record<string, string>): string | Ui
   return String(body);
 }
 
-const IDLE_LIMITS = { keepAlive: true, maxFreeSockets: 2 } as const;
+/** k6's defaults for the options that size its transport's idle pool. */
+const DEFAULT_BATCH_PER_HOST = 6;
+
+function positiveInt(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt;
+}
 
 export function createHttpModule(vu: VU): Record<string, unknown> {
   let defaultCallback: ExpectedStatuses | null = new ExpectedStatuses([{ min: 200, max: 399 }]);
   let agents: { http: http.Agent; https: https.Agent } | null = null;
   const agentsOf = () => {
     if (agents === null) {
-      // Like k6's Go transport (MaxIdleConnsPerHost 2): a VU keeps a couple of idle
-      // connections per host, not one per concurrent request it ever made.
-      const a = { http: new http.Agent(IDLE_LIMITS), https: new https.Agent(IDLE_LIMITS) };
+      // As k6's per-VU Go transport (MaxIdleConnsPerHost = the batchPerHost option,
+      // 6 by default): a VU keeps that many idle connections per host, not one per
+      // concurrent request it ever made, and opens new ones beyond that.
+      const limits = { keepAlive: true, maxFreeSockets: positiveInt(vu.rt.options.batchPerHost, DEFAULT_BATCH_PER_HOST) };
+      const a = { http: new http.Agent(limits), https: new https.Agent(limits) };
       agents = a;
       vu.rt.closers.add(() => {
         a.http.destroy();
