@@ -172,7 +172,10 @@ export class VU {
   emit(metric: Metric | string, value: number, extra?: Record<string, unknown>): void {
     const m = typeof metric === 'string' ? this.rt.registry.metrics.get(metric) : metric;
     if (m === undefined) throw new Error(`internal: no metric ${String(metric)}`);
-    this.rt.registry.add(m, value, this.tags(extra));
+    // Tags only select submetrics (thresholds on {tag:value}); without any, a
+    // sample is a number added to a sink: no tag set built per websocket frame.
+    if (m.submetrics.length === 0) m.sink.add(value);
+    else this.rt.registry.add(m, value, this.tags(extra));
   }
 
   private logFields(): Record<string, string | undefined> {

@@ -136,8 +136,10 @@ export function createWebSocketsModule(vu: VU): Record<string, unknown> {
       if (i >= 0) list.splice(i, 1);
     }
 
+    /** event is always a fresh object: it becomes the listeners' event as it is. */
     #dispatch(type: EventName, event: Record<string, unknown>): void {
-      const ev = { ...event, target: this };
+      const ev = event;
+      ev.target = this;
       const handler = this[`on${type}`];
       if (handler !== null) vu.invoke(handler, this, [ev]);
       const list = this.#listeners?.get(type);
