@@ -9,9 +9,11 @@
 //
 // Environment: BENCH_USERS ("1000 5000 10000"), BENCH_USERS_PER_VU (500),
 // BENCH_HOLD_MS (3000: how long all N wait before RSS is read), BENCH_DRAIN_MS
-// (6000: how long (a) lets the processor admit), BENCH_DRAIN_BATCH (200: users
-// leaving in (a)'s drain, so the size of the batch admitted), K6_LEGACY (an older k6 binary:
-// (a) and (b) also run on it, built with K6_COMPAT=legacy).
+// (30000: how long (a) lets the processor admit and its users hear it), BENCH_DRAIN_BATCH (200: users
+// leaving in (a)'s drain, so the size of the batch admitted), BENCH_HTTP_CONCURRENCY (8, the
+// suite's HTTP_CONCURRENCY default), BENCH_VARIANTS ("a b c": which load generators run),
+// QUEUE_RUNNER_V8_FLAGS (the Node runner's V8 flags, see tools/k6.sh), K6_LEGACY (an older
+// k6 binary: (a) and (b) also run on it, built with K6_COMPAT=legacy).
 //
 // Per N: one throwaway redis-server and one target (threshold N/10, interval
 // 1000 ms, kdfCost 1024) in a child process, N accounts registered once; then
@@ -192,6 +194,7 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
     // 1. log in (or, for the floor, just start)
     if (!await until(`${v.key}: ${n} users logged in`, 180_000, () => gone || conductor.counts.loggedIn + conductor.counts.errors >= n, 100)) notes.push('login timed out');
     if (gone) throw new Error(`${v.key} exited early: ${stderr.slice(-1500)}`);
+    const afterLogin = procSample(pid) ?? last;
     // 2. connect everyone at once; the target counts the connections
     const before = (await target.stats()).connections;
     const t0 = performance.now();
@@ -205,6 +208,8 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
     if (!allConnected) notes.push('connect timed out');
     const connectSeconds = ((connectedAt || performance.now()) - t0) / 1000;
     await until(`${v.key}: ${n} users checked in`, 120_000, () => gone || conductor.counts.checked + conductor.counts.errors >= n, 50);
+    const afterConnect = procSample(pid) ?? last;
+    if (v.drain) notes.push(`peak ${afterLogin.hwmMb.toFixed(0)} MB after login, ${afterConnect.hwmMb.toFixed(0)} MB after connect`);
     // 3. hold: all N wait; then read the memory
     await sleep(holdMs);
     const connectedNow = (await target.stats()).connections - before;
@@ -291,7 +296,7 @@ export function report(rows: Row[], runtime: string, drainBatch: number): string
   ));
   out.push('');
   out.push(`load generators: (a) ${runtime}, the suite's lib/socketio + lib/api, users waiting in the queue; (b) the same runtime, bare k6/websockets answering Engine.IO pings; (c) Node ${process.version} + socket.io-client.`);
-  out.push(`peak RSS = VmHWM of the load-generator process through login, connect and hold (before the drain); CPU = its user+sys seconds to the same point. connect/s = N / (all N Socket.IO connections open on the target − connect signal), logins done before.`);
+  out.push(`peak RSS = VmHWM of the load-generator process through login, connect and hold (before the drain); CPU = its user+sys seconds to the same point. connect/s = N / (all N Socket.IO connections open on the target − connect signal), logins done before. notes: VmHWM after (a)'s logins and after every user is connected and checked in.`);
   out.push(`target: threshold N/10, processor interval ${INTERVAL_MS} ms, kdfCost ${KDF_COST} (TARGET_KDF_COST: cheap password hashing so registering 10,000 users is quick); in (a)'s drain ${drainBatch} users admitted at once leave and the processor admits one batch of that size from the queue, announcing each admitted user to the whole room (batch × N frames); target admissions/s = batch / the target's emit time for it (stats().emitMs; the drain time when absent). ${cpus().length} CPUs, shared with the target.`);
   return out.join('\n');
 }
@@ -302,7 +307,7 @@ async function bench(): Promise<void> {
   const ns = userCounts();
   const perVu = envInt('BENCH_USERS_PER_VU', 500);
   const holdMs = envInt('BENCH_HOLD_MS', 3000);
-  const drainMs = envInt('BENCH_DRAIN_MS', 6000);
+  const drainMs = envInt('BENCH_DRAIN_MS', 30000);
   // One batch of 1,000 into a 10,000-user room is 10M frames: the reference
   // target runs out of heap buffering them (see the report). 200 keeps it alive.
   const drainBatch = envInt('BENCH_DRAIN_BATCH', 200);
@@ -320,12 +325,20 @@ async function bench(): Promise<void> {
     p.once('exit', () => res(s.trim().split('\n').pop() ?? ''));
     setTimeout(() => { p.kill('SIGKILL'); res('unknown'); }, 30_000).unref();
   })).trim();
-  const base = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, HTTP_CONCURRENCY: '50', DRAIN_LEAVERS: String(drainBatch) };
+  const base: Record<string, string> = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, HTTP_CONCURRENCY: String(envInt('BENCH_HTTP_CONCURRENCY', 8)), DRAIN_LEAVERS: String(drainBatch) };
+  if (process.env.QUEUE_RUNNER_V8_FLAGS !== undefined) base.QUEUE_RUNNER_V8_FLAGS = process.env.QUEUE_RUNNER_V8_FLAGS;
   const variants: Variant[] = [
     { key: 'b', label: '(b) bare k6 WebSockets', command: ['bash', k6, 'run', '--quiet', scripts['bare-ws']!], env: base, drain: false },
     { key: 'c', label: '(c) Node socket.io-client', command: ['node', '--import', 'tsx', join(ROOT, 'bench/node-client.ts')], env: base, drain: false },
     { key: 'a', label: '(a) suite client', command: ['bash', k6, 'run', '--quiet', scripts['queue-wait']!], env: base, drain: true },
   ];
+  const only = (process.env.BENCH_VARIANTS ?? '').trim();
+  if (only !== '') {
+    const keys = only.split(/[\s,]+/);
+    const unknown = keys.filter((k) => !['a', 'b', 'c'].includes(k));
+    if (unknown.length > 0) throw new Error(`invalid BENCH_VARIANTS; reason: expected some of a, b, c, got ${JSON.stringify(only)}`);
+    variants.splice(0, variants.length, ...variants.filter((v) => keys.includes(v.key)));
+  }
   const legacy = process.env.K6_LEGACY;
   if (legacy !== undefined && legacy !== '') {
     const old = await buildBenchScripts('legacy');

@@ -10,7 +10,9 @@ const BANNER = `queue-k6 node runner v${VERSION} (not k6: a stand-in for machine
 async function main(): Promise<number> {
   const parsed = parseArgs(process.argv.slice(2));
   if (parsed.command === 'version') {
-    await writeStream(process.stdout, `${BANNER}\n`);
+    // The flags Node runs it with (tools/k6.sh sets the heap policy) change its memory figures.
+    const flags = process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import'));
+    await writeStream(process.stdout, `${BANNER}; Node ${process.version}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}\n`);
     return 0;
   }
   if (parsed.command === 'help') {

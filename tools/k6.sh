@@ -44,4 +44,13 @@ if [[ ! -d "$ROOT/node_modules/tsx" ]]; then
   exit 2
 fi
 echo "queue-k6: no k6 binary found (K6, .bin/k6, PATH); using the Node runner" >&2
-exec node --import "$ROOT/node_modules/tsx/dist/esm/index.mjs" "$ROOT/runner/cli.ts" "$@"
+# The runner's heap policy, for a load generator holding thousands of idle users,
+# which runs short of memory long before CPU: after each full collection the old
+# generation may grow 25% above what survived (V8's default: up to 4x, when V8
+# chooses), and the young generation's semispaces stay at 4 MB (default 16 MB).
+# Peak RSS stays near the live data and repeatable from run to run (make bench;
+# README "Benchmarks"), for 10-20% more CPU in garbage collection.
+# QUEUE_RUNNER_V8_FLAGS replaces these flags; set it empty for V8's defaults.
+v8flags="${QUEUE_RUNNER_V8_FLAGS---heap-growing-percent=25 --max-semi-space-size=4}"
+# shellcheck disable=SC2086 # flags are words
+exec node $v8flags --import "$ROOT/node_modules/tsx/dist/esm/index.mjs" "$ROOT/runner/cli.ts" "$@"
