@@ -59,6 +59,12 @@ describe('exit codes (k6 table)', { concurrency: 4 }, () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown flag: --vus/);
   });
+  it('many VUs waiting at once: no listener-leak warning from Node', async () => {
+    const r = await runCli(['run', '-q', script('many-vus.js')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /MaxListenersExceeded|memory leak/);
+    assert.match(r.stdout, /iterations\.+: 15 /);
+  });
   it('version', async () => {
     const r = await runCli(['version']);
     assert.equal(r.code, 0);

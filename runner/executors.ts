@@ -1,6 +1,7 @@
 // Scenarios: options → normalized scenario configs (k6's defaults and
 // validation), and the three executors the suite uses. Every scenario owns
 // its VUs; VU ids are unique across the test (1..total).
+import { setMaxListeners } from 'node:events';
 import { formatDuration, parseDuration } from './duration.ts';
 import { invalidConfig } from './errors.ts';
 import { plain } from './log.ts';
@@ -117,6 +118,8 @@ export async function runScenario(rt: Runtime, sc: ScenarioConfig, vus: VU[], se
   const startedEpoch = Date.now();
   let stopNew = false;
   const hard = new AbortController();
+  // Every running VU listens for the hard stop: more than 10 VUs is no leak.
+  setMaxListeners(0, hard.signal);
   const hardStop = (): void => hard.abort();
   const timers: NodeJS.Timeout[] = [];
   timers.push(
