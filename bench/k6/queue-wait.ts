@@ -7,6 +7,7 @@
 //   once leave, the processor admits one batch from the queue) → close.
 import exec from 'k6/execution';
 import { QueueApi, type Session } from '../../lib/api/client';
+import { admissionFilter, isOwnAdmission } from '../../lib/flow/admission';
 import { Latch, Semaphore } from '../../lib/flow/time';
 import { createSocketIO, type SocketIOClient } from '../../lib/socketio';
 import { Conductor } from './conductor';
@@ -62,11 +63,10 @@ function open(session: Session, gate: Semaphore): Promise<Waiting> {
     auth: { token },
     timeoutMs: 60_000,
     onProtocolError: countProtocolError,
-    mustContain: { 'queue-entry-allowed': JSON.stringify(me).length === me.length + 2 ? me : JSON.stringify(me).slice(1, -1) },
+    mustContain: admissionFilter(me),
   });
   socket.on('queue-entry-allowed', (payload: unknown) => {
-    const p = payload as { userId?: unknown; eventId?: unknown } | null;
-    if (p !== null && typeof p === 'object' && String(p.userId) === me && (p.eventId === undefined || p.eventId === EVENT_ID)) admitted.fire({ at: Date.now() });
+    if (isOwnAdmission(payload, me, EVENT_ID)) admitted.fire({ at: Date.now() });
   });
   socket.on('disconnect', countDisconnect);
   return socket.connect().then(async () => {

@@ -9,6 +9,7 @@ import { metrics, violation } from '../metrics';
 import { checkFifoOnAdmission, checkOwnState, checkReconnect, estimateErrorMs, positionError } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, SocketIOError, type SocketIOClient } from '../socketio';
+import { admissionFilter, isOwnAdmission } from './admission';
 import { Latch, type Semaphore, sleepMs, sleepUntil } from './time';
 
 export interface UserContext {
@@ -32,26 +33,6 @@ export interface UserContext {
 }
 
 interface Admission { at: number }
-
-/** Payload of queue-entry-allowed: sent to the whole room, one per admitted user. */
-function isOwnAdmission(payload: unknown, me: string, eventId: string): boolean {
-  if (payload === null || typeof payload !== 'object') return false;
-  const p = payload as { userId?: unknown; eventId?: unknown };
-  return String(p.userId) === me && (p.eventId === undefined || p.eventId === eventId);
-}
-
-/**
- * The room hears one queue-entry-allowed per admitted user: with thousands
- * waiting that is millions of frames, nearly all for someone else. A frame that
- * does not contain this user's id (as JSON encodes it) cannot be its admission,
- * so the client drops it before JSON.parse; isOwnAdmission still decides.
- */
-function admissionFilter(me: string): Record<string, string> | undefined {
-  const quoted = JSON.stringify(me);
-  // Most ids need no escaping: then the id itself is the needle (no second string per user).
-  const needle = quoted.length === me.length + 2 ? me : quoted.slice(1, -1);
-  return needle === '' ? undefined : { 'queue-entry-allowed': needle };
-}
 
 // Shared by every socket: a VU holds thousands, each closure is memory per user.
 function countProtocolError(): void {

@@ -136,9 +136,8 @@ export function createWebSocketsModule(vu: VU): Record<string, unknown> {
       if (i >= 0) list.splice(i, 1);
     }
 
-    /** event is always a fresh object: it becomes the listeners' event as it is. */
-    #dispatch(type: EventName, event: Record<string, unknown>): void {
-      const ev = event;
+    /** ev is always a fresh object: it becomes the listeners' event as it is. */
+    #dispatch(type: EventName, ev: Record<string, unknown>): void {
       ev.target = this;
       const handler = this[`on${type}`];
       if (handler !== null) vu.invoke(handler, this, [ev]);
