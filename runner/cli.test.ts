@@ -20,22 +20,29 @@ interface Summary {
 const script = (name: string): string => join(TESTDATA, name);
 
 describe('exit codes (k6 table)', { concurrency: 4 }, () => {
+  // Reference "The runner's own testdata scripts on real k6 v2.2.0" (and "Exit codes"): each script → real k6's code.
+  // Scripts that need a server (http, redis, ws-echo, idle-pool, unclosed-ws) are in modules.test.ts and below.
   const table: [string, number, RegExp?][] = [
     ['ok.js', 0],
-    ['legacy-cjs.js', 0],
+    // Reference: legacy-cjs → 107 on v2.2.0, k6/experimental/timers removed with this message.
+    ['legacy-cjs.js', 107, /k6\/experimental\/timers has been graduated, and it's now globally available as defined by standard WebAPIs\. You just need to remove the import\./],
     ['thresholds-fail.js', 99, /thresholds on metrics 'iterations, slow' have been crossed/],
     ['invalid-threshold.js', 104, /invalid threshold defined on latency.*'count'/],
     ['unknown-threshold-metric.js', 104, /no metric name "no_such_metric" found/],
     ['unknown-executor.js', 104, /unknown executor 'warp-speed'/],
     ['bad-duration.js', 104, /invalid duration/],
+    // Reference "Exit codes": constant-vus with a duration under 1 s → 104 with k6's text.
+    ['executors.js', 104, /scenario constant has configuration errors: the duration must be at least 1s, but is 300ms/],
     ['init-exception.js', 107, /boom in init/],
     ['setup-exception.js', 107, /boom in setup/],
     ['test-abort.js', 108, /test aborted: enough of this/],
     ['rejected-promise.js', 0, /Uncaught \(in promise\) Error: rejected on purpose/],
     ['remote-import.js', 107, /cannot fetch remote modules \(https:\/\/jslib\.k6\.io.*K6_SUMMARY=local/],
+    // Real k6 has k6/crypto (exit 0); the runner implements a subset and refuses it by design (reference table, same row).
     ['unknown-module.js', 107, /unknown module 'k6\/crypto'/],
     ['bad-metric-name.js', 107, /invalid metric name 'bad-name'/],
-    ['sleep.js', 0, /sleep\(\) blocks the VU/],
+    // Reference: sleep → 99, sleep(1) blocks and then the counter is added.
+    ['sleep.js', 99, /thresholds on metrics 'after_sleep' have been crossed/],
     ['callback-error.js', 0, /Error: thrown in a timer/],
     ['no-such-script.js', 107, /cannot read the script/],
   ];
@@ -43,10 +50,36 @@ describe('exit codes (k6 table)', { concurrency: 4 }, () => {
     it(`${file} → ${code}`, async () => {
       const r = await runCli(['run', '-q', script(file)]);
       assert.equal(r.code, code, r.stderr);
-      assert.match(r.stderr.split('\n')[0]!, /^queue-k6 node runner v\S+ \(not k6: a stand-in for machines without a k6 binary\)$/);
+      assert.match(r.stderr.split('\n')[0]!, /^queue-k6 node runner v\S+ \(not k6: a stand-in for machines without a k6 binary\); acting as k6 v2\.2\.0 \+ k6\/x\/redis$/);
       if (stderr !== undefined) assert.match(r.stderr, stderr);
     });
   }
+  it('sleep(1) blocks the iteration, then the code after it runs (after_sleep count=1, as on k6 v2.2.0)', async () => {
+    const r = await runCli(['run', '-q', script('sleep.js')]);
+    assert.equal(r.code, 99, r.stderr);
+    // Reference: "sleep(1) blocks, then the counter is added: after_sleep count=1".
+    assert.match(r.stdout, /after_sleep\.+: 1 /);
+    assert.match(r.stdout, /iterations\.+: 1 /);
+    const blocks = await runCli(['run', '-q', script('sleep-blocks.js')]);
+    assert.equal(blocks.code, 0, `${blocks.stderr}\n${blocks.stdout}`);
+  });
+  it('handleSummary into a missing folder: k6 logs the failure, creates no folder, keeps the thresholds\' code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runner-summary-'));
+    try {
+      const r = await runCli(['run', '-q', script('summary-no-folder.js')], { cwd: dir });
+      // Reference "Exit codes": the exit code stays the thresholds' (99 here), nothing is written to results/.
+      assert.equal(r.code, 99, r.stderr);
+      assert.match(
+        r.stderr,
+        /ERRO\[\d{4}\] failed to handle the end-of-test summary {2}error="Could not save some summary information:\\n\\t- could not open 'results\/x\.json': open results\/x\.json: no such file or directory"/,
+      );
+      assert.equal(existsSync(join(dir, 'results')), false, 'k6 creates no folder');
+      assert.equal(readFileSync(join(dir, 'here.json'), 'utf8'), '{"written":true}', 'the other outputs are still written');
+      assert.equal(r.stdout, 'summary on stdout\n', 'no default summary when only a file failed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('abortOnFail stops the test early with 99', async () => {
     const r = await runCli(['run', script('abort-on-fail.js')]);
     assert.equal(r.code, 99, r.stderr);
@@ -65,10 +98,27 @@ describe('exit codes (k6 table)', { concurrency: 4 }, () => {
     assert.doesNotMatch(r.stderr, /MaxListenersExceeded|memory leak/);
     assert.match(r.stdout, /iterations\.+: 15 /);
   });
-  it('version', async () => {
+  it('version: k6 version\'s shape for the emulated line, saying it is not k6', async () => {
     const r = await runCli(['version']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /not k6/);
+    assert.match(r.stdout.split('\n')[0]!, /^k6 v2\.2\.0 \(queue-k6 Node runner \S+, not k6\)$/);
+    assert.match(r.stdout, /extensions: k6\/x\/redis/);
+    const old = await runCli(['version'], { env: { QUEUE_RUNNER_K6_VERSION: '0.48', QUEUE_RUNNER_EXTENSIONS: '' } });
+    assert.match(old.stdout.split('\n')[0]!, /^k6 v0\.48\.0 \(queue-k6 Node runner \S+, not k6\)$/);
+    assert.match(old.stdout, /extensions: none \(stock k6\)/);
+  });
+  it('QUEUE_RUNNER_K6_VERSION other than the recorded lines → exit 2 naming the allowed values', async () => {
+    const r = await runCli(['run', '-q', script('ok.js')], { env: { QUEUE_RUNNER_K6_VERSION: '1.0' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid QUEUE_RUNNER_K6_VERSION; reason: expected one of 0\.48, 0\.53, 1\.5, 1\.8, 2\.2, got "1\.0"/);
+    const ext = await runCli(['run', '-q', script('ok.js')], { env: { QUEUE_RUNNER_EXTENSIONS: 'k6/x/faker' } });
+    assert.equal(ext.code, 2);
+    assert.match(ext.stderr, /invalid QUEUE_RUNNER_EXTENSIONS; reason: the Node runner implements only k6\/x\/redis/);
+  });
+  it('the run header names the k6 it acts as', async () => {
+    const r = await runCli(['run', '-q', script('ok.js')], { env: { QUEUE_RUNNER_K6_VERSION: '1.8', QUEUE_RUNNER_EXTENSIONS: '' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr.split('\n')[0]!, /; acting as k6 v1\.8\.0 \(stock, no extensions\)$/);
   });
   it('-e sets __ENV, on top of the process environment', async () => {
     const r = await runCli(['run', '-q', '-e', 'GREETING=hi there', '--env=N=3', script('env.js')], { env: { FROM_PROCESS: 'yes' } });
@@ -132,7 +182,7 @@ describe('executors', { concurrency: true }, () => {
   });
 
   it('per-vu-iterations, shared-iterations and constant-vus counts; unique VU ids', async () => {
-    const r = await runCli(['run', script('executors.js')]);
+    const r = await runCli(['run', script('executors-1s.js')]);
     assert.equal(r.code, 0, r.stderr);
     const data = JSON.parse(r.stdout) as Summary;
     assert.equal(data.metrics['runs{scenario:pervu}']!.values.count, 6);

@@ -1,30 +1,51 @@
-// queue-k6 node runner CLI: `run [options] <script.js>` and `version`.
-// Not k6: a stand-in for machines where a k6 binary cannot be built.
+// queue-k6 node runner CLI: `run [options] <script.js>`, `inspect` and `version`.
+// Not k6: a stand-in for machines where a k6 binary cannot be built. It acts
+// as the k6 line named by QUEUE_RUNNER_K6_VERSION (k6-lines.ts).
 import { ExitCode } from './errors.ts';
 import { USAGE, parseArgs } from './args.ts';
+import { inspect } from './inspect.ts';
+import { describeEmulation, emulationFromEnv, k6Version, type Emulation } from './k6-lines.ts';
 import { VERSION, run } from './run.ts';
 import { writeStream } from './summary.ts';
 
 const BANNER = `queue-k6 node runner v${VERSION} (not k6: a stand-in for machines without a k6 binary)`;
 
+/** `k6 version`'s shape, first line `k6 vX.Y.Z (...)`, saying plainly that this is not k6. */
+function versionText(k6: Emulation): string {
+  // The flags Node runs it with (tools/k6.sh sets the heap policy) change its memory figures.
+  const flags = process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import'));
+  const ext = [...k6.extensions];
+  return [
+    `${k6Version(k6.line)} (queue-k6 Node runner ${VERSION}, not k6)`,
+    `  extensions: ${ext.length === 0 ? 'none (stock k6)' : ext.join(', ')}`,
+    `  Node ${process.version}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}`,
+  ].join('\n');
+}
+
 async function main(): Promise<number> {
+  let k6: Emulation;
+  try {
+    k6 = emulationFromEnv(process.env);
+  } catch (e) {
+    process.stderr.write(`${BANNER}\nError: ${(e as Error).message}\n`);
+    return ExitCode.usage;
+  }
   const parsed = parseArgs(process.argv.slice(2));
   if (parsed.command === 'version') {
-    // The flags Node runs it with (tools/k6.sh sets the heap policy) change its memory figures.
-    const flags = process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import'));
-    await writeStream(process.stdout, `${BANNER}; Node ${process.version}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}\n`);
+    await writeStream(process.stdout, `${versionText(k6)}\n`);
     return 0;
   }
   if (parsed.command === 'help') {
     await writeStream(process.stdout, `${BANNER}\n\n${USAGE}`);
     return 0;
   }
-  process.stderr.write(`${BANNER}\n`);
+  process.stderr.write(`${BANNER}; acting as ${describeEmulation(k6)}\n`);
   if (parsed.command === 'error') {
     process.stderr.write(`Error: ${parsed.message}\n\n${USAGE}`);
     return ExitCode.usage;
   }
-  return run(parsed.options);
+  if (parsed.command === 'inspect') return inspect({ ...parsed.options, k6 });
+  return run({ ...parsed.options, k6 });
 }
 
 main().then(

@@ -29,3 +29,20 @@ export function formatDuration(ms: number): string {
   const s = (ms / 1000) % 60;
   return `${h > 0 ? `${h}h` : ''}${m > 0 || h > 0 ? `${String(m).padStart(2, '0')}m` : ''}${s.toFixed(1).padStart(4, '0')}s`;
 }
+
+/** Go's time.Duration.String(), as k6 prints durations in its messages: 300ms, 1.5s, 1m30s, 0s. */
+export function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  const trim = (n: number): string => String(Number(n.toFixed(9)));
+  if (abs < 1e-3) return `${sign}${trim(abs * 1e6)}ns`;
+  if (abs < 1) return `${sign}${trim(abs * 1e3)}µs`;
+  if (abs < 1000) return `${sign}${trim(abs)}ms`;
+  const h = Math.floor(abs / 3_600_000);
+  const m = Math.floor((abs % 3_600_000) / 60_000);
+  const s = trim((abs % 60_000) / 1000);
+  if (h > 0) return `${sign}${h}h${m}m${s}s`;
+  if (m > 0) return `${sign}${m}m${s}s`;
+  return `${sign}${s}s`;
+}

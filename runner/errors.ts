@@ -12,6 +12,7 @@ export const ExitCode = {
   externalAbort: 105,
   scriptException: 107,
   scriptAborted: 108,
+  genericError: 255, // an error k6 gives no code of its own (e.g. an unknown --out type): k6 exits with -1
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,11 +1,13 @@
 // Scenarios: options → normalized scenario configs (k6's defaults and
-// validation), and the three executors the suite uses. Every scenario owns
-// its VUs; VU ids are unique across the test (1..total).
+// validation), this instance's share of each (execution segments), and the
+// three executors the suite uses. Every scenario owns its VUs; VU ids are
+// unique across the test (1..total when the test is not split).
 import { setMaxListeners } from 'node:events';
-import { formatDuration, parseDuration } from './duration.ts';
+import { formatDuration, goDuration, parseDuration } from './duration.ts';
 import { invalidConfig } from './errors.ts';
 import { plain } from './log.ts';
 import type { Runtime } from './runtime.ts';
+import type { ExecutionTuple, StripedCounter } from './segments.ts';
 import type { ScenarioInfo, VU } from './vu.ts';
 
 export type ExecutorName = 'per-vu-iterations' | 'shared-iterations' | 'constant-vus';
@@ -76,7 +78,8 @@ export function normalizeScenarios(options: Record<string, unknown>): ScenarioCo
     if (ex === 'constant-vus') {
       if (sc.duration === undefined) throw invalidConfig(`scenario '${name}': the constant-vus executor needs a duration`);
       const durationMs = parseDuration(sc.duration, `duration in scenario '${name}'`);
-      if (durationMs <= 0) throw invalidConfig(`scenario '${name}': the duration must be more than 0`);
+      // k6's minimum (shared/k6-reference "Exit codes": 300ms → 104 with this text).
+      if (durationMs < 1000) throw invalidConfig(`scenario ${name} has configuration errors: the duration must be at least 1s, but is ${goDuration(durationMs)}`);
       if (vus <= 0) throw invalidConfig(`scenario '${name}': the number of VUs must be more than 0`);
       out.push({ ...common, iterations: 0, durationMs });
     } else {
@@ -90,6 +93,45 @@ export function normalizeScenarios(options: Record<string, unknown>): ScenarioCo
     }
   }
   return out;
+}
+
+/** What one instance runs of a scenario (all of it when the test is not split). */
+export interface ScenarioPlan {
+  sc: ScenarioConfig;
+  /** This instance's VUs. */
+  vus: number;
+  /** Per VU (per-vu-iterations), this instance's share of the total (shared-iterations), 0 (constant-vus). */
+  iterations: number;
+  /** Numbers the scenario's iterations: [in this instance, in the whole test], both from 1. */
+  counter: StripedCounter;
+}
+
+/**
+ * This instance's share of every scenario, as k6 scales executors for an
+ * execution segment (shared/k6-reference "Execution segments"): VUs are
+ * striped over the segments (a 1-VU scenario runs in one segment only);
+ * per-vu-iterations keeps its iterations per VU; shared-iterations shares its
+ * iterations the way its VUs were shared; iteration numbers (iterationInTest)
+ * are striped too, so they stay unique across instances. Scenarios with no
+ * share here are left out, as k6 skips executors without work.
+ */
+export function planScenarios(scenarios: ScenarioConfig[], tuple: ExecutionTuple): ScenarioPlan[] {
+  const plans: ScenarioPlan[] = [];
+  for (const sc of scenarios) {
+    const vus = tuple.scale(sc.vus);
+    if (vus === 0) continue;
+    if (sc.executor === 'shared-iterations') {
+      const byVUs = tuple.rescaled(sc.vus);
+      if (byVUs === null) continue;
+      const iterations = byVUs.scale(sc.iterations);
+      if (iterations === 0) continue;
+      plans.push({ sc, vus, iterations, counter: byVUs.index1() });
+    } else {
+      if (sc.executor === 'per-vu-iterations' && sc.iterations === 0) continue;
+      plans.push({ sc, vus, iterations: sc.iterations, counter: tuple.index1() });
+    }
+  }
+  return plans;
 }
 
 export interface ScenarioRunResult {
@@ -110,7 +152,8 @@ function wait(rt: Runtime, ms: number): Promise<void> {
   });
 }
 
-export async function runScenario(rt: Runtime, sc: ScenarioConfig, vus: VU[], setupData: string | undefined, quiet: boolean): Promise<ScenarioRunResult> {
+export async function runScenario(rt: Runtime, plan: ScenarioPlan, vus: VU[], setupData: string | undefined, quiet: boolean): Promise<ScenarioRunResult> {
+  const sc = plan.sc;
   if (sc.startTimeMs > 0) await wait(rt, sc.startTimeMs);
   const result: ScenarioRunResult = { completed: 0, interrupted: 0 };
   if (rt.aborted !== null) return result;
@@ -132,8 +175,8 @@ export async function runScenario(rt: Runtime, sc: ScenarioConfig, vus: VU[], se
     stopNew = true;
     hardStop();
   });
-  let claimed = 0; // scenario-wide iteration counter
-  const total = sc.executor === 'per-vu-iterations' ? sc.iterations * sc.vus : sc.iterations;
+  let claimed = 0; // iterations started by this instance
+  const total = sc.executor === 'per-vu-iterations' ? plan.iterations * plan.vus : plan.iterations;
   const info: ScenarioInfo = {
     name: sc.name,
     executor: sc.executor,
@@ -148,7 +191,7 @@ export async function runScenario(rt: Runtime, sc: ScenarioConfig, vus: VU[], se
     env: Object.freeze({ ...rt.env, ...sc.env }),
     tags: sc.tags,
   };
-  if (!quiet) plain(`scenario ${sc.name}: started (${sc.executor}, ${sc.vus} VUs${sc.iterations > 0 ? `, ${total} iterations` : `, ${formatDuration(sc.durationMs)}`})`);
+  if (!quiet) plain(`scenario ${sc.name}: started (${sc.executor}, ${plan.vus} VUs${plan.iterations > 0 ? `, ${total} iterations` : `, ${formatDuration(sc.durationMs)}`})`);
 
   const runVU = async (vu: VU): Promise<void> => {
     vu.assign(info);
@@ -160,9 +203,12 @@ export async function runScenario(rt: Runtime, sc: ScenarioConfig, vus: VU[], se
       let own = 0;
       for (;;) {
         if (stopNew || rt.aborted !== null) break;
-        if (sc.executor === 'per-vu-iterations' && own >= sc.iterations) break;
-        if (sc.executor === 'shared-iterations' && claimed >= sc.iterations) break;
-        vu.scenarioIteration = claimed++;
+        if (sc.executor === 'per-vu-iterations' && own >= plan.iterations) break;
+        if (sc.executor === 'shared-iterations' && claimed >= plan.iterations) break;
+        claimed++;
+        const [inInstance, inTest] = plan.counter.next();
+        vu.scenarioIterationInInstance = inInstance - 1;
+        vu.scenarioIteration = inTest - 1;
         vu.iterationInScenario = own++;
         const r = await vu.iterate(fn as (...a: unknown[]) => unknown, [data], hard.signal);
         vu.iterationInInstance++;

@@ -7,32 +7,57 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scriptError } from './errors.ts';
+import { hasGlobalTimers, modulesOf, type Implementation, type K6Line, type Resolution } from './k6-lines.ts';
 import { log } from './log.ts';
 import { createExecutionModule } from './modules/execution.ts';
 import { createHttpModule } from './modules/http.ts';
 import { createK6Module } from './modules/k6.ts';
 import { createMetricsModule } from './modules/metrics.ts';
 import { createRedisModule } from './modules/redis.ts';
+import { createSecretsModule } from './modules/secrets.ts';
 import { createTimersModule, timersOf } from './modules/timers.ts';
 import { createWebSocketsModule } from './modules/websockets.ts';
 import type { VU } from './vu.ts';
 
 type Factory = (vu: VU) => Record<string, unknown>;
 
-const builtin: Record<string, Factory> = {
+const implementations: Record<Implementation, Factory> = {
   k6: createK6Module,
-  'k6/http': createHttpModule,
-  'k6/metrics': createMetricsModule,
-  'k6/execution': createExecutionModule,
-  'k6/timers': createTimersModule,
-  'k6/experimental/timers': createTimersModule,
-  'k6/websockets': createWebSocketsModule,
-  'k6/experimental/websockets': createWebSocketsModule,
-  'k6/x/redis': createRedisModule,
-  'k6/experimental/redis': createRedisModule,
+  http: createHttpModule,
+  metrics: createMetricsModule,
+  execution: createExecutionModule,
+  timers: createTimersModule,
+  websockets: createWebSocketsModule,
+  redis: createRedisModule,
+  secrets: createSecretsModule,
 };
 
-export const SUPPORTED_MODULES = Object.keys(builtin);
+/**
+ * Modules a real k6 has that this runner does not implement. Requiring one
+ * is the runner's limit, not the script's mistake, so it fails the run even
+ * when the script catches it (k6 would have served the module).
+ */
+const K6_ONLY_MODULES = new Set([
+  'k6/browser', 'k6/crypto', 'k6/crypto/x509', 'k6/data', 'k6/encoding', 'k6/html', 'k6/net/grpc', 'k6/ws',
+  'k6/experimental/csv', 'k6/experimental/fs', 'k6/experimental/streams', 'k6/experimental/browser',
+  'k6/experimental/grpc', 'k6/experimental/tracing', 'k6/experimental/webcrypto',
+]);
+
+const tables = new Map<K6Line, Map<string, Resolution>>();
+function tableOf(line: K6Line): Map<string, Resolution> {
+  let t = tables.get(line);
+  if (t === undefined) {
+    t = modulesOf(line);
+    tables.set(line, t);
+  }
+  return t;
+}
+
+/** The module names the emulated k6 serves (its line's table plus the linked extensions). */
+export function supportedModules(vu: VU): string[] {
+  const served = [...tableOf(vu.rt.emulation.line)].filter(([, r]) => r.kind === 'serve').map(([n]) => n);
+  return [...served, ...vu.rt.emulation.extensions];
+}
 
 type ModuleFn = (module: { exports: Record<string, unknown> }, exports: Record<string, unknown>, require: (name: string) => unknown) => void;
 type Instantiate = (scope: object) => ModuleFn;
@@ -89,24 +114,54 @@ function consoleFor(): Record<string, (...args: unknown[]) => void> {
   return { log: at('info'), info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
 }
 
-export function requireFor(vu: VU): (name: string) => unknown {
+/**
+ * Failures k6 reports after the init code has run, whatever the script
+ * caught: modules that could not be loaded.
+ */
+interface InitFailures {
+  /** `k6/x/...` names the emulated binary lacks: k6 v2.2 fails VU initialisation on them. */
+  unknownExtensions: Set<string>;
+  /** The runner's own limits (a k6 module it does not implement, a remote import). */
+  fatal: Error | null;
+}
+
+export function requireFor(vu: VU, failures: InitFailures = { unknownExtensions: new Set(), fatal: null }): (name: string) => unknown {
+  const { line, extensions } = vu.rt.emulation;
+  const table = tableOf(line);
+  const fatal = (e: Error): Error => {
+    failures.fatal ??= e;
+    return e;
+  };
   return (name: string) => {
     const cached = vu.modules.get(name);
     if (cached !== undefined) return cached;
-    const factory = builtin[name];
-    if (factory === undefined) {
+    const r: Resolution | undefined = table.get(name) ?? (extensions.has(name) ? { kind: 'serve', impl: 'redis' } : undefined);
+    if (r === undefined) {
       if (/^https?:\/\//.test(name)) {
-        throw scriptError(`the Node runner cannot fetch remote modules (${name}); build the scripts with K6_SUMMARY=local`);
+        throw fatal(scriptError(`the Node runner cannot fetch remote modules (${name}); build the scripts with K6_SUMMARY=local`));
       }
-      if (name === 'k6' || name.startsWith('k6/')) {
-        throw scriptError(`unknown module '${name}': the queue-k6 Node runner implements only ${SUPPORTED_MODULES.join(', ')}`);
+      if (name.startsWith('k6/x/')) {
+        // Catchable here, but the VU's initialisation fails once the init code is done (k6 v2.2 behaviour).
+        failures.unknownExtensions.add(name);
+        throw new Error(`unknown module: ${name}`);
       }
-      throw scriptError(`cannot load module '${name}': the Node runner runs self-contained bundles; only k6 modules may stay external`);
+      if (K6_ONLY_MODULES.has(name)) {
+        throw fatal(scriptError(`unknown module '${name}': the queue-k6 Node runner implements only ${supportedModules(vu).join(', ')}`));
+      }
+      if (name === 'k6' || name.startsWith('k6/')) throw new Error(`unknown module: ${name}`); // k6's own answer: not on this line
+      throw fatal(scriptError(`cannot load module '${name}': the Node runner runs self-contained bundles; only k6 modules may stay external`));
     }
-    const m = factory(vu);
+    if (r.kind === 'removed') throw new Error(r.message);
+    if (r.warning !== undefined) vu.rt.warnOnce(r.warning);
+    const m = implementations[r.impl](vu);
     vu.modules.set(name, m);
     return m;
   };
+}
+
+/** Go's %q of a string slice: ["a" "b"]. */
+function goQuotedList(names: Iterable<string>): string {
+  return `[${[...names].map((n) => JSON.stringify(n)).join(' ')}]`;
 }
 
 /** Evaluates the script's module body for this VU; returns its exports. */
@@ -124,14 +179,30 @@ export function instantiate(script: Script, vu: VU): Record<string, unknown> {
         throw scriptError(`open('${String(p)}') is not supported by the queue-k6 Node runner: bundle the data into the script`);
       },
     },
-    setTimeout: { get: () => timers().setTimeout },
-    clearTimeout: { get: () => timers().clearTimeout },
-    setInterval: { get: () => timers().setInterval },
-    clearInterval: { get: () => timers().clearInterval },
   });
+  // Timers are globals on k6 2.x only; elsewhere the names must not fall
+  // through to Node's own setTimeout, so they read as undefined.
+  const globalTimers = hasGlobalTimers(vu.rt.emulation.line);
+  for (const name of ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] as const) {
+    Object.defineProperty(scope, name, { get: globalTimers ? () => timers()[name] : () => undefined });
+  }
   const module = { exports: {} as Record<string, unknown> };
+  const failures: InitFailures = { unknownExtensions: new Set(), fatal: null };
   vu.phase = 'init';
-  script.instantiate(scope)(module, module.exports, requireFor(vu));
+  // Whether the init code went on or died of it, a module that could not be loaded is what gets reported.
+  const reportFailures = (): void => {
+    if (failures.fatal !== null) throw failures.fatal;
+    if (failures.unknownExtensions.size > 0) {
+      throw scriptError(`unknown modules ${goQuotedList(failures.unknownExtensions)} were tried to be loaded, but couldn't`);
+    }
+  };
+  try {
+    script.instantiate(scope)(module, module.exports, requireFor(vu, failures));
+  } catch (e) {
+    reportFailures();
+    throw e;
+  }
+  reportFailures();
   vu.phase = 'run';
   vu.exports = module.exports;
   return module.exports;

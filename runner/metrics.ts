@@ -7,6 +7,11 @@ import { scriptError } from './errors.ts';
 export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
 export type Contains = 'default' | 'time' | 'data';
 export type Tags = Record<string, string>;
+/** Per-sample metadata (exec.vu.metrics.metadata): goes to the outputs, never selects a sub-metric. */
+export type Metadata = Record<string, string>;
+
+/** Where every sample goes besides the sinks, when an output (--out) is configured. */
+export type SampleOutput = (metric: Metric, value: number, tags: Tags, metadata: Metadata | undefined) => void;
 
 export const METRIC_NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/;
 
@@ -127,6 +132,8 @@ export interface Metric {
 
 export class Registry {
   readonly metrics = new Map<string, Metric>();
+  /** Set when the run has outputs; null keeps the sample path free of tag sets. */
+  output: SampleOutput | null = null;
 
   /** Defines a metric, or returns the existing one with the same name and type. */
   define(name: string, type: MetricType, contains: Contains = 'default'): Metric {
@@ -153,8 +160,9 @@ export class Registry {
     return sub;
   }
 
-  add(metric: Metric, value: number, tags: Tags): void {
+  add(metric: Metric, value: number, tags: Tags, metadata?: Metadata): void {
     metric.sink.add(value);
+    if (this.output !== null) this.output(metric, value, tags, metadata);
     for (const sub of metric.submetrics) {
       let match = true;
       for (const [k, v] of sub.tags) {

@@ -4,12 +4,18 @@
 import { writeFileSync } from 'node:fs';
 import { parseDuration, formatDuration } from './duration.ts';
 import { ExitCode, RunError, TestAbort, describeError, type ExitCodeValue } from './errors.ts';
-import { normalizeScenarios, runScenario } from './executors.ts';
+import { normalizeScenarios, planScenarios, runScenario } from './executors.ts';
+import { DEFAULT_EMULATION, type Emulation } from './k6-lines.ts';
 import { instantiate, loadScript } from './loader.ts';
 import { log, plain, resetClock } from './log.ts';
+import { setTestOptions } from './modules/execution.ts';
 import { stopSyncHttp } from './modules/http-sync.ts';
+import { openOutputs } from './outputs.ts';
 import { Runtime } from './runtime.ts';
-import { buildSummaryData, summaryExport, textSummary, writeOutputs, writeStream } from './summary.ts';
+import { SecretStore } from './secrets.ts';
+import { SummaryWriteError, buildSummaryData, summaryExport, textSummary, trendStatsOf, writeOutputs, writeStream } from './summary.ts';
+import { resolveSegments, type StripedCounter } from './segments.ts';
+import { consolidatedOptions } from './test-options.ts';
 import { buildThresholds, crossedAbortOnFail, evaluate } from './thresholds.ts';
 import { PartTimeout, VU } from './vu.ts';
 
@@ -21,6 +27,15 @@ export interface RunOptions {
   quiet: boolean;
   noColor: boolean;
   summaryExport?: string;
+  /** --execution-segment / --execution-segment-sequence, as given. */
+  executionSegment?: string;
+  executionSegmentSequence?: string;
+  /** --out values (TYPE[=ARG]), in order. */
+  out?: string[];
+  /** The k6 line and extensions to act as; default k6 v2.2 + k6/x/redis. */
+  k6?: Emulation;
+  /** --secret-source values (file=PATH ...), for k6/secrets. */
+  secretSources?: string[];
 }
 
 function fail(err: unknown, code: ExitCodeValue, hint: string): number {
@@ -36,7 +51,14 @@ export async function run(o: RunOptions): Promise<number> {
   resetClock();
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
-  const rt = new Runtime(Object.freeze({ ...baseEnv, ...o.env }));
+  let secrets: SecretStore;
+  try {
+    secrets = SecretStore.fromFlags(o.secretSources ?? []);
+  } catch (e) {
+    log('error', `--secret-source: ${(e as Error).message}`);
+    return ExitCode.usage;
+  }
+  const rt = new Runtime(Object.freeze({ ...baseEnv, ...o.env }), o.k6 ?? DEFAULT_EMULATION, secrets);
   const onRejection = (reason: unknown): void => log('error', `Uncaught (in promise) ${describeError(reason)}`, { source: 'stacktrace' });
   process.on('unhandledRejection', onRejection);
   // Like k6: the first SIGINT/SIGTERM stops the test gracefully (teardown and summary still run), the second exits at once.
@@ -78,14 +100,19 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
   }
   const options = (vu0.exports.options ?? {}) as Record<string, unknown>;
   rt.options = options;
-  let scenarios;
+  let plans;
+  let vuIds: StripedCounter;
   let setupTimeoutMs: number;
   let teardownTimeoutMs: number;
   try {
     if (typeof options !== 'object') throw new RunError('options must be an object', ExitCode.invalidConfig);
     const tags = options.tags;
     if (tags !== undefined && tags !== null) for (const [k, v] of Object.entries(tags as Record<string, unknown>)) rt.globalTags[k] = String(v);
-    scenarios = normalizeScenarios(options);
+    const scenarios = normalizeScenarios(options);
+    // This instance's share of the test (shared/k6-reference "Execution segments"); all of it without segments.
+    const segments = resolveSegments({ segment: o.executionSegment, sequence: o.executionSegmentSequence }, process.env, options);
+    plans = planScenarios(scenarios, segments.tuple);
+    vuIds = segments.tuple.index1();
     for (const sc of scenarios) {
       if (typeof vu0.exports[sc.exec] !== 'function') {
         throw new RunError(`scenario '${sc.name}': the exported function '${sc.exec}' was not found in the script`, ExitCode.invalidConfig);
@@ -94,18 +121,33 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
     rt.thresholds = buildThresholds(options.thresholds, rt.registry);
     setupTimeoutMs = options.setupTimeout === undefined ? 60_000 : parseDuration(options.setupTimeout, 'setupTimeout');
     teardownTimeoutMs = options.teardownTimeout === undefined ? 60_000 : parseDuration(options.teardownTimeout, 'teardownTimeout');
+    trendStatsOf(options); // validates summaryTrendStats
+    setTestOptions(rt, consolidatedOptions({ script: options, executionSegment: segments.segmentText, executionSegmentSequence: segments.sequenceText }));
   } catch (e) {
     return fail(e, ExitCode.invalidConfig, 'invalid config');
+  }
+
+  // --- outputs (--out), open before the VUs start, closed when the run ends (run()'s closers)
+  if (o.out !== undefined && o.out.length > 0) {
+    try {
+      const outputs = openOutputs(o.out, rt);
+      rt.closers.add(() => outputs.close());
+      if (!o.quiet) plain(`output: ${outputs.descriptions.join(', ')}`);
+    } catch (e) {
+      return fail(e, ExitCode.genericError, 'output');
+    }
   }
 
   // --- init every VU: each its own module instance
   const vusByScenario: VU[][] = [];
   let nextId = 1;
   try {
-    for (const sc of scenarios) {
+    for (const plan of plans) {
       const list: VU[] = [];
-      for (let i = 0; i < sc.vus; i++) {
-        const vu = new VU(rt, nextId++);
+      for (let i = 0; i < plan.vus; i++) {
+        // __VU counts this instance's VUs; exec.vu.idInTest is the VU's number across all segments.
+        const [, idInTest] = vuIds.next();
+        const vu = new VU(rt, nextId++, idInTest);
         instantiate(script, vu);
         rt.vusInitialized++;
         list.push(vu);
@@ -132,6 +174,7 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
       try {
         const value = await vu0.runPart(setup as () => unknown, [], setupTimeoutMs, 'setup', true);
         setupData = value === undefined ? undefined : JSON.stringify(value);
+        rt.setupData = setupData;
       } catch (e) {
         if (e instanceof TestAbort || rt.abortedByScript()) {
           log('error', `test aborted: ${rt.aborted?.message ?? ''}`, { source: 'setup' });
@@ -147,8 +190,10 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
     // --- scenarios, concurrently, with the periodic work of the engine
     tickers.push(
       setInterval(() => {
-        vu0.emit('vus', rt.vusActive);
-        vu0.emit('vus_max', totalVUs);
+        // Engine samples carry the run's tags only (no group, no scenario), as k6's.
+        const reg = rt.registry;
+        reg.add(reg.metrics.get('vus')!, rt.vusActive, { ...rt.globalTags });
+        reg.add(reg.metrics.get('vus_max')!, totalVUs, { ...rt.globalTags });
       }, 1000),
     );
     if (!o.quiet) {
@@ -170,7 +215,7 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
         }, 2000),
       );
     }
-    const results = await Promise.all(scenarios.map((sc, i) => runScenario(rt, sc, vusByScenario[i]!, setupData, o.quiet)));
+    const results = await Promise.all(plans.map((plan, i) => runScenario(rt, plan, vusByScenario[i]!, setupData, o.quiet)));
     stopTickers();
     for (const list of vusByScenario) for (const vu of list) vu.loop.interrupt();
     void results;
@@ -208,7 +253,7 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
 /** Thresholds, summary, exit code. */
 async function finish(rt: Runtime, o: RunOptions, vu0: VU, code: ExitCodeValue): Promise<number> {
   const durationMs = rt.elapsedMs();
-  const crossed = evaluate(rt.thresholds, durationMs / 1000);
+  const crossed = evaluate(rt.thresholds, durationMs / 1000, (m) => log('error', m));
   const data = buildSummaryData(rt, durationMs, { noColor: o.noColor });
   if (!o.quiet) plain(`run finished after ${formatDuration(durationMs)}: ${rt.iterationsCompleted} complete and ${rt.iterationsInterrupted} interrupted iterations`);
   const handleSummary = vu0.exports.handleSummary;
@@ -217,7 +262,13 @@ async function finish(rt: Runtime, o: RunOptions, vu0: VU, code: ExitCodeValue):
     try {
       vu0.groupPath = '';
       const result = await vu0.runPart(handleSummary as (d: unknown) => unknown, [data], 120_000, 'handleSummary', false);
-      await writeOutputs(result);
+      try {
+        await writeOutputs(result);
+      } catch (e) {
+        // Files k6 could not write: logged with k6's words, the default summary is not printed, the exit code stays.
+        if (!(e instanceof SummaryWriteError)) throw e;
+        log('error', 'failed to handle the end-of-test summary', { error: e.message });
+      }
     } catch (e) {
       log('error', `failed to handle the end-of-test summary: ${describeError(e)}`, { source: 'handleSummary' });
       await writeStream(process.stdout, textSummary(data));

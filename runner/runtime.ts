@@ -2,7 +2,10 @@
 // the group/check tree, execution counters, and the abort switch.
 import { createHash } from 'node:crypto';
 import { ExitCode, type ExitCodeValue } from './errors.ts';
+import { DEFAULT_EMULATION, type Emulation } from './k6-lines.ts';
+import { log } from './log.ts';
 import { Registry, defineBuiltins } from './metrics.ts';
+import { SecretStore } from './secrets.ts';
 import type { Threshold } from './thresholds.ts';
 
 export interface CheckNode {
@@ -62,6 +65,8 @@ export class Runtime {
   readonly groups = new GroupTree();
   thresholds: Threshold[] = [];
   options: Record<string, unknown> = {};
+  /** What setup() returned, as JSON; k6 hands it to handleSummary as data.setup_data. */
+  setupData: string | undefined = undefined;
   /** Tags from options.tags, applied to every sample. */
   globalTags: Record<string, string> = {};
   startedAt = 0;
@@ -74,8 +79,23 @@ export class Runtime {
   /** Things to close when the run ends (redis clients, agents, workers). */
   readonly closers = new Set<() => void | Promise<void>>();
 
-  constructor(readonly env: Readonly<Record<string, string>>) {
+  /** Warnings k6 prints once per run (a deprecated module name), already printed. */
+  private readonly warned = new Set<string>();
+
+  constructor(
+    readonly env: Readonly<Record<string, string>>,
+    /** The k6 release line and extensions the runner acts as (QUEUE_RUNNER_K6_VERSION, QUEUE_RUNNER_EXTENSIONS). */
+    readonly emulation: Emulation = DEFAULT_EMULATION,
+    /** --secret-source values, for k6/secrets. */
+    readonly secrets: SecretStore = SecretStore.empty(),
+  ) {
     defineBuiltins(this.registry);
+  }
+
+  warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    log('warn', message);
   }
 
   elapsedMs(): number {

@@ -1,8 +1,9 @@
 // handleSummary's `data` (the shape recorded from a real k6 in
 // shared/k6-reference/summary-data.json), the default text summary, and the
 // writing of handleSummary's return value.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { invalidConfig } from './errors.ts';
 import { summaryValues, type Contains, type MetricType, type Sink } from './metrics.ts';
 import type { GroupNode, Runtime } from './runtime.ts';
 
@@ -20,11 +21,25 @@ export interface SummaryData {
   options: { summaryTrendStats: string[]; summaryTimeUnit: string; noColor: boolean };
   state: { isStdOutTTY: boolean; isStdErrTTY: boolean; testRunDurationMs: number };
   metrics: Record<string, SummaryMetric>;
+  /** What setup() returned (k6's js/summary.go); absent or undefined when it returned nothing. */
+  setup_data?: unknown;
 }
 
+/**
+ * options.summaryTrendStats, validated as k6 does: avg, min, med, max,
+ * count (k6 accepts it: the number of samples) or p(N) with 0 <= N <= 100.
+ */
 export function trendStatsOf(options: Record<string, unknown>): string[] {
   const s = options.summaryTrendStats;
-  return Array.isArray(s) && s.length > 0 ? s.map(String) : DEFAULT_TREND_STATS;
+  if (!Array.isArray(s) || s.length === 0) return DEFAULT_TREND_STATS;
+  const stats = s.map(String);
+  for (const stat of stats) {
+    if (['avg', 'min', 'med', 'max', 'count'].includes(stat)) continue;
+    if (!stat.startsWith('p(') || !stat.endsWith(')')) throw invalidConfig(`invalid trend stat '${stat}', unknown format; use avg, min, med, max, count or p(N)`);
+    const p = stat.slice(2, -1);
+    if (!/^\d+(\.\d+)?$/.test(p) || Number(p) > 100) throw invalidConfig(`invalid percentile trend stat value '${stat}', provide a number between 0 and 100`);
+  }
+  return stats;
 }
 
 export function buildSummaryData(rt: Runtime, durationMs: number, flags: { noColor: boolean }): SummaryData {
@@ -61,6 +76,8 @@ export function buildSummaryData(rt: Runtime, durationMs: number, flags: { noCol
     },
     state: { isStdOutTTY: process.stdout.isTTY === true, isStdErrTTY: process.stderr.isTTY === true, testRunDurationMs: durationMs },
     metrics,
+    // k6 (js/summary.go) adds what setup() returned, or undefined when it returned nothing.
+    setup_data: rt.setupData === undefined ? undefined : (JSON.parse(rt.setupData) as unknown),
   };
 }
 
@@ -105,7 +122,7 @@ export function textSummary(data: SummaryData): string {
     if (m.type === 'counter') text = `${unit(v.count!)}  ${m.contains === 'data' ? `${fmtBytes(v.rate!)}/s` : `${fmtNumber(v.rate!)}/s`}`;
     else if (m.type === 'gauge') text = `${unit(v.value!)}  min=${unit(v.min!)} max=${unit(v.max!)}`;
     else if (m.type === 'rate') text = `${(100 * v.rate!).toFixed(2)}% ✓ ${v.passes} ✗ ${v.fails}`;
-    else text = Object.entries(v).map(([k, x]) => `${k}=${unit(x)}`).join(' ');
+    else text = Object.entries(v).map(([k, x]) => `${k}=${k === 'count' ? String(x) : unit(x)}`).join(' '); // k6 prints count=N, unitless
     const th = m.thresholds === undefined ? ' ' : Object.values(m.thresholds).every((t) => t.ok) ? '✓' : '✗';
     lines.push(`   ${th} ${`${name}`.padEnd(width, '.')}: ${text}`);
     if (m.thresholds !== undefined) for (const [expr, t] of Object.entries(m.thresholds)) lines.push(`       ${t.ok ? '✓' : '✗'} ${expr}`);
@@ -131,20 +148,61 @@ function toBytes(v: unknown): string | Uint8Array {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** Writes handleSummary's result: stdout, stderr, or a file per other key. */
+/** Go's text for the errno of a failed open or write (what k6's error names). */
+const GO_ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+};
+
+function goErrno(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return (err.code !== undefined ? GO_ERRNO_TEXT[err.code] : undefined) ?? err.message;
+}
+
+/** handleSummary's outputs could not all be written; the message is k6's. */
+export class SummaryWriteError extends Error {
+  override name = 'SummaryWriteError';
+}
+
+/**
+ * Writes handleSummary's result: stdout, stderr, or a file per other key.
+ * Like k6, it creates no folder: a key in a missing folder fails (shared/
+ * k6-reference/README.md, "Exit codes"), the other keys are still written, and
+ * the failures come back as one SummaryWriteError with k6's wording.
+ */
 export async function writeOutputs(result: unknown, cwd = process.cwd()): Promise<void> {
   if (result === undefined || result === null) return;
   if (typeof result !== 'object') throw new Error(`handleSummary() must return an object of output → content, got ${typeof result}`);
+  const errors: string[] = [];
   for (const [key, value] of Object.entries(result as Record<string, unknown>)) {
     const content = toBytes(value);
     if (key === 'stdout') await writeStream(process.stdout, content);
     else if (key === 'stderr') await writeStream(process.stderr, content);
     else {
-      const path = resolve(cwd, key);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, content);
+      let fd: number;
+      try {
+        fd = openSync(resolve(cwd, key), 'w', 0o666);
+      } catch (e) {
+        errors.push(`could not open '${key}': open ${key}: ${goErrno(e)}`);
+        continue;
+      }
+      const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+      let written = 0;
+      try {
+        while (written < bytes.length) written += writeSync(fd, bytes, written);
+      } catch (e) {
+        errors.push(`error saving summary to '${key}' after ${written} bytes: write ${key}: ${goErrno(e)}`);
+      } finally {
+        closeSync(fd);
+      }
     }
   }
+  if (errors.length > 0) throw new SummaryWriteError(['Could not save some summary information:', ...errors.map((e) => `\t- ${e}`)].join('\n'));
 }
 
 export function writeStream(stream: NodeJS.WriteStream, content: string | Uint8Array): Promise<void> {

@@ -20,7 +20,8 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
       cwd: opts.cwd ?? process.cwd(),
-      env: { ...process.env, ...opts.env },
+      // The k6 the runner acts as is pinned to its defaults unless a test sets it, whatever the shell exports.
+      env: { ...process.env, QUEUE_RUNNER_K6_VERSION: '2.2', QUEUE_RUNNER_EXTENSIONS: 'k6/x/redis', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

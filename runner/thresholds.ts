@@ -3,7 +3,7 @@
 // definitions end the run with 104 before anything starts.
 import { parseDuration } from './duration.ts';
 import { invalidConfig } from './errors.ts';
-import { aggregate, type Metric, type MetricType, type Registry, type Sink } from './metrics.ts';
+import { aggregate, RateSink, type Metric, type MetricType, type Registry, type Sink } from './metrics.ts';
 
 const allowed: Record<MetricType, RegExp> = {
   counter: /^(count|rate)$/,
@@ -109,10 +109,22 @@ export function buildThresholds(config: unknown, registry: Registry): Threshold[
   return out;
 }
 
-/** Evaluates every threshold (empty sinks count as zero); returns the keys of crossed metrics, sorted. */
-export function evaluate(thresholds: Threshold[], durationSec: number): string[] {
+/**
+ * Evaluates every threshold at the end of the run, as k6 does (metrics/engine:
+ * empty sinks included): an empty counter, gauge or trend counts as zero. An
+ * empty rate has no 'rate' value in k6 (metrics/thresholds.go avoids the
+ * division by zero, grafana/k6#2520), so the threshold errors, k6 logs
+ * "Threshold error", and the threshold stays passed.
+ * Returns the keys of crossed metrics, sorted.
+ */
+export function evaluate(thresholds: Threshold[], durationSec: number, onError: (message: string) => void = () => undefined): string[] {
   const crossed = new Set<string>();
   for (const t of thresholds) {
+    if (t.sink instanceof RateSink && t.sink.samples === 0) {
+      onError(`Threshold error: unable to apply threshold ${t.expr} over metrics; reason: no metric supporting the ${t.agg} aggregation method found (${t.metricKey} has no samples)`);
+      t.ok = true;
+      continue;
+    }
     t.ok = ops[t.op](aggregate(t.sink, t.agg, durationSec), t.value);
     if (!t.ok) crossed.add(t.metricKey);
   }
@@ -122,5 +134,6 @@ export function evaluate(thresholds: Threshold[], durationSec: number): string[]
 /** During the run: which abortOnFail thresholds are crossed now. */
 export function crossedAbortOnFail(thresholds: Threshold[], elapsedMs: number): Threshold[] {
   const durationSec = elapsedMs / 1000;
-  return thresholds.filter((t) => t.abortOnFail && elapsedMs >= t.delayAbortEvalMs && !ops[t.op](aggregate(t.sink, t.agg, durationSec), t.value));
+  // k6 skips empty sinks while the test runs (metrics/engine: ignoreEmptySinks).
+  return thresholds.filter((t) => t.abortOnFail && elapsedMs >= t.delayAbortEvalMs && t.sink.samples > 0 && !ops[t.op](aggregate(t.sink, t.agg, durationSec), t.value));
 }

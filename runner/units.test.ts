@@ -85,7 +85,8 @@ describe('thresholds', () => {
     r.define('b', 'counter');
     r.define('a', 'rate');
     const ts = buildThresholds({ b: ['count>0'], a: ['rate<1', { threshold: 'rate>0', abortOnFail: true, delayAbortEval: '10s' }] }, r);
-    assert.deepEqual(evaluate(ts, 1), ['a', 'b']);
+    // An empty rate has no value in k6 and stays passed; an empty counter counts 0 (see the test below).
+    assert.deepEqual(evaluate(ts, 1), ['b']);
     assert.equal(ts[2]!.abortOnFail, true);
     assert.equal(ts[2]!.delayAbortEvalMs, 10_000);
   });
@@ -164,4 +165,20 @@ describe('VU event loop', () => {
     assert.match(lines.join(''), /Uncaught \(in promise\) Error: nope/);
     assert.equal(rt.registry.metrics.get('iterations')!.sink.samples, 2);
   });
+});
+
+it('an empty rate errors and stays passed, as in k6 (metrics/thresholds.go, grafana/k6#2520); empty trends and counters are zero', () => {
+  const r = new Registry();
+  defineBuiltins(r);
+  r.define('restored', 'rate');
+  r.define('waits', 'trend');
+  r.define('seen', 'counter');
+  const ts = buildThresholds({ restored: ['rate==1'], waits: ['min>=100', 'max<=20'], seen: ['count==3'] }, r);
+  const errors: string[] = [];
+  const crossed = evaluate(ts, 1, (m) => errors.push(m));
+  assert.deepEqual(crossed, ['seen', 'waits']);
+  assert.equal(ts.find((t) => t.metricKey === 'restored')!.ok, true);
+  assert.equal(ts.find((t) => t.expr === 'max<=20')!.ok, true, 'an empty trend is judged on zeros');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /^Threshold error: unable to apply threshold rate==1/);
 });

@@ -23,6 +23,8 @@ export interface RawResponse {
   body: string | Uint8Array | null;
   error: string;
   errorCode: number;
+  /** Go's full error text for the log; empty when the request did not fail. */
+  detail?: string;
   durationMs: number;
   waitingMs: number;
   bytesSent: number;
@@ -43,32 +45,42 @@ interface NetError extends Error {
   port?: number;
 }
 
-/** k6's text and error_code for a transport failure. */
-export function mapError(err: NetError, url: URL, method: string, timedOut: boolean): { error: string; errorCode: number } {
-  if (timedOut) return { error: 'request timeout', errorCode: 1050 };
-  const host = err.address !== undefined ? `${err.address}:${err.port ?? url.port}` : url.host;
+/**
+ * k6's `error` and `error_code` for a transport failure (lib/netext/httpext
+ * error codes): k6 replaces Go's dial error by a short text of its own, so a
+ * refused connection reads `dial: connection refused` in `res.error`
+ * (shared/k6-reference/README.md: on real k6, testdata/http.js's check
+ * expecting Go's full text fails). `detail` is Go's full error, which k6
+ * prints in its "Request Failed" warning.
+ */
+export function mapError(err: NetError, url: URL, method: string, timedOut: boolean): { error: string; errorCode: number; detail: string } {
+  const verb = `${method[0] ?? ''}${method.slice(1).toLowerCase()} ${JSON.stringify(url.href)}`;
+  if (timedOut) return { error: 'request timeout', errorCode: 1050, detail: `${verb}: request timeout` };
+  const host = err.address !== undefined ? `${err.address.includes(':') ? `[${err.address}]` : err.address}:${err.port ?? url.port}` : url.host;
+  const go = (text: string): string => `${verb}: ${text}`;
   switch (err.code) {
     case 'ECONNREFUSED':
-      return { error: `dial tcp ${host}: connect: connection refused`, errorCode: 1212 };
+      return { error: 'dial: connection refused', errorCode: 1212, detail: go(`dial tcp ${host}: connect: connection refused`) };
     case 'ETIMEDOUT':
     case 'ECONNABORTED':
-      return { error: `dial tcp ${host}: i/o timeout`, errorCode: 1211 };
+      return { error: 'dial: i/o timeout', errorCode: 1211, detail: go(`dial tcp ${host}: i/o timeout`) };
     case 'ECONNRESET':
-      return { error: `read tcp ${host}: read: connection reset by peer`, errorCode: 1220 };
+      return { error: 'read: connection reset by peer', errorCode: 1220, detail: go(`read tcp ${host}: read: connection reset by peer`) };
     case 'EPIPE':
-      return { error: `write tcp ${host}: write: broken pipe`, errorCode: 1201 };
+      return { error: 'write: broken pipe', errorCode: 1201, detail: go(`write tcp ${host}: write: broken pipe`) };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return { error: `lookup ${url.hostname}: no such host`, errorCode: 1101 };
+      return { error: 'lookup: no such host', errorCode: 1101, detail: go(`dial tcp: lookup ${url.hostname}: no such host`) };
     case 'EHOSTUNREACH':
+      return { error: 'dial: unknown errno 113 error with msg `no route to host`', errorCode: 1213, detail: go(`dial tcp ${host}: connect: no route to host`) };
     case 'ENETUNREACH':
-      return { error: `dial tcp ${host}: connect: no route to host`, errorCode: 1210 };
+      return { error: 'dial: unknown errno 101 error with msg `network is unreachable`', errorCode: 1213, detail: go(`dial tcp ${host}: connect: network is unreachable`) };
     default:
-      return { error: `${method} ${JSON.stringify(url.href)}: ${err.message}`, errorCode: 1000 };
+      return { error: go(err.message), errorCode: 1000, detail: go(err.message) };
   }
 }
 
-function failed(req: RawRequest, started: number, e: { error: string; errorCode: number }, sent = 0): RawResponse {
+function failed(req: RawRequest, started: number, e: { error: string; errorCode: number; detail?: string }, sent = 0): RawResponse {
   return {
     status: 0,
     statusText: '',

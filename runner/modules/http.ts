@@ -160,7 +160,7 @@ export function createHttpModule(vu: VU): Record<string, unknown> {
     if (raw.errorCode !== 0) {
       tags.error_code = String(raw.errorCode);
       tags.error = raw.error;
-      log('warn', 'Request Failed', { error: `${req.method[0]}${req.method.slice(1).toLowerCase()} ${JSON.stringify(req.url)}: ${raw.error}` });
+      log('warn', 'Request Failed', { error: raw.detail ?? `${req.method[0]}${req.method.slice(1).toLowerCase()} ${JSON.stringify(req.url)}: ${raw.error}` });
     }
     vu.bytesSent += raw.bytesSent;
     vu.bytesReceived += raw.bytesReceived;

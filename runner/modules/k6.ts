@@ -1,6 +1,9 @@
-// k6: check, group, fail. sleep() would block the only thread, so it fails loudly.
+// k6: check, group, fail, sleep.
 import { unsupported } from '../errors.ts';
 import { isThenable, type VU } from '../vu.ts';
+
+/** Atomics.wait on a word nobody notifies: a blocking sleep. */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export function createK6Module(vu: VU): Record<string, unknown> {
   const rt = vu.rt;
@@ -47,8 +50,17 @@ export function createK6Module(vu: VU): Record<string, unknown> {
     throw new Error(message === undefined ? '' : String(message));
   }
 
-  function sleep(): never {
-    throw new Error('sleep() blocks the VU; not supported by the Node runner: await a timer instead');
+  /**
+   * k6's sleep blocks the VU for that many seconds, then the code after it
+   * runs (shared/k6-reference/README.md: sleep.js gives 99). All VUs of the
+   * runner share one thread, so this blocks every VU, not only the caller:
+   * fine for plain scripts, said once, and the reason the suite uses timers.
+   */
+  function sleep(seconds?: unknown): void {
+    const ms = Number(seconds) * 1000;
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    if (rt.vusInitialized > 1) rt.warnOnce('sleep() blocks every VU of the queue-k6 Node runner (they share one thread), not only this one; await a timer to wait without blocking');
+    Atomics.wait(sleeper, 0, 0, ms);
   }
 
   const api = {

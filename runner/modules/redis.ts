@@ -1,10 +1,17 @@
 // k6/x/redis (xk6-redis): a lazily connected client whose calls are pending
-// work of the VU. An unreachable server fails the call within ~2 s with a
-// message naming host and port; nothing retries in the background.
+// work of the VU. Replies and failures take the shapes recorded from
+// xk6-redis on k6 v2.2.0 (shared/k6-reference/README.md, "xk6-redis
+// replies"): go-redis reports a nil reply and an error reply as Redis
+// errors, which reach the script as plain strings ('redis: nil', the reply's
+// text); a network failure is an Error whose message is Go's dial error.
+// The client may be created in the init context or later, in VU code.
 import { Redis } from 'ioredis';
 import type { VU } from '../vu.ts';
 
 const CONNECT_TIMEOUT_MS = 2000;
+
+/** go-redis's redis.Nil, as a script sees it. */
+export const REDIS_NIL = 'redis: nil';
 
 interface SocketOptions {
   host?: string;
@@ -17,17 +24,40 @@ interface ClientOptions {
   database?: number;
 }
 
-function describeConnectError(err: Error & { code?: string }): string {
+interface NetError extends Error {
+  code?: string;
+  address?: string;
+  port?: number;
+}
+
+/** Go's address form: 127.0.0.1:6379, [::1]:6379. */
+function goAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Go's net.Dial error text for a failed connect, as go-redis returns it. */
+export function dialError(err: NetError, host: string, port: number): string {
+  const addr = goAddress(err.address ?? host, err.port ?? port);
   switch (err.code) {
     case 'ECONNREFUSED':
-      return 'connection refused';
+      return `dial tcp ${addr}: connect: connection refused`;
     case 'ETIMEDOUT':
-      return 'connect timeout';
+      return `dial tcp ${addr}: i/o timeout`;
     case 'ENOTFOUND':
-      return 'no such host';
+    case 'EAI_AGAIN':
+      return `dial tcp: lookup ${host}: no such host`;
+    case 'EHOSTUNREACH':
+      return `dial tcp ${addr}: connect: no route to host`;
+    case 'ENETUNREACH':
+      return `dial tcp ${addr}: connect: network is unreachable`;
     default:
-      return err.message;
+      return `dial tcp ${addr}: ${err.message}`;
   }
+}
+
+/** An error reply (WRONGTYPE …, ERR …, WRONGPASS …) from ioredis. */
+function isReplyError(e: unknown): e is Error {
+  return e instanceof Error && e.name === 'ReplyError';
 }
 
 export function createRedisModule(vu: VU): Record<string, unknown> {
@@ -36,7 +66,7 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
     readonly #port: number;
     readonly #redis: Redis;
     #connecting: Promise<void> | null = null;
-    #lastError: (Error & { code?: string }) | null = null;
+    #lastError: NetError | null = null;
 
     constructor(options: unknown) {
       let host = '127.0.0.1';
@@ -102,7 +132,9 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
           } catch (e) {
             this.#connecting = null;
             this.#redis.disconnect(false);
-            throw new Error(`redis ${this.#host}:${this.#port}: ${describeConnectError(this.#lastError ?? (e as Error))}`);
+            const cause = (this.#lastError ?? e) as NetError;
+            if (isReplyError(cause)) throw cause.message; // AUTH or SELECT refused: a reply, so a string
+            throw new Error(dialError(cause, this.#host, this.#port));
           }
         })();
         this.#connecting = attempt;
@@ -113,12 +145,16 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
     sendCommand(command: unknown, ...args: unknown[]): Promise<unknown> {
       const run = async (): Promise<unknown> => {
         if (this.#redis.status !== 'ready') await this.#connect();
+        let reply: unknown;
         try {
-          return await this.#redis.call(String(command), ...args.map((a) => (typeof a === 'number' ? String(a) : (a as string))));
+          reply = await this.#redis.call(String(command), ...args.map((a) => (typeof a === 'number' ? String(a) : (a as string))));
         } catch (e) {
-          const err = e as Error;
-          throw new Error(err.message);
+          if (isReplyError(e)) throw e.message; // xk6-redis: an error reply rejects with its text, a string
+          throw new Error((e as Error).message);
         }
+        // xk6-redis: a nil reply (GET of a missing key, ZRANK/ZSCORE of a non-member) rejects.
+        if (reply === null) throw REDIS_NIL;
+        return reply;
       };
       return vu.loop.track(run());
     }
