@@ -303,6 +303,16 @@ export function report(rows: Row[], runtime: string, drainBatch: number): string
 
 // ---- main -------------------------------------------------------------------
 
+/**
+ * The runtime for the report, `k6 vX.Y.Z`, from `tools/k6.sh version`'s output
+ * (header included): a k6 built with extensions may print an extension line
+ * first, and the Node runner is marked as such.
+ */
+export function runtimeOf(versionOutput: string): string {
+  const version = /k6 v\d+\.\d+\.\d+/.exec(versionOutput)?.[0] ?? 'k6 (version unknown)';
+  return /Node runner/.test(versionOutput) ? `${version} (queue-k6 Node runner)` : version;
+}
+
 async function bench(): Promise<void> {
   const ns = userCounts();
   const perVu = envInt('BENCH_USERS_PER_VU', 500);
@@ -322,8 +332,8 @@ async function bench(): Promise<void> {
     let s = '';
     p.stdout.on('data', (d: Buffer) => { s += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { s += d.toString(); });
-    p.once('exit', () => res(s.trim().split('\n').pop() ?? ''));
-    setTimeout(() => { p.kill('SIGKILL'); res('unknown'); }, 30_000).unref();
+    p.once('exit', () => res(runtimeOf(s)));
+    setTimeout(() => { p.kill('SIGKILL'); res(runtimeOf('')); }, 30_000).unref();
   })).trim();
   const base: Record<string, string> = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, HTTP_CONCURRENCY: String(envInt('BENCH_HTTP_CONCURRENCY', 8)), DRAIN_LEAVERS: String(drainBatch) };
   if (process.env.QUEUE_RUNNER_V8_FLAGS !== undefined) base.QUEUE_RUNNER_V8_FLAGS = process.env.QUEUE_RUNNER_V8_FLAGS;

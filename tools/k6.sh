@@ -34,16 +34,43 @@ if [[ "$want" != node ]]; then
   fi
 fi
 
+# The `k6 vX.Y.Z` part of `k6 version`, wherever it is: builds with extensions
+# may print an extension line (`go.k6.io/k6/v2/ext/..., k6/x/redis [js]`) first.
+k6_version_of() {
+  local out
+  out="$("$1" version 2>&1 || true)"
+  if [[ "$out" =~ (k6 v[0-9]+\.[0-9]+\.[0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; fi
+}
+
+# `run` gets -e QUEUE_K6_VERSION=<k6 vX.Y.Z> (not a secret): the script then
+# takes that line's module names without trying any (lib/k6/select.ts) and
+# records the version in its results. Other subcommands get the arguments as given.
+with_version() {
+  local version="$1"; shift
+  if [[ "${1:-}" == run && -n "$version" ]]; then
+    printf '%s\0' run -e "QUEUE_K6_VERSION=$version" "${@:2}"
+  elif (( $# > 0 )); then
+    printf '%s\0' "$@"
+  fi
+}
+
 if [[ -n "$bin" ]]; then
-  echo "queue-k6: running on $("$bin" version 2>/dev/null | head -n 1 || echo "$bin") ($bin)" >&2
-  exec "$bin" "$@"
+  version="$(k6_version_of "$bin")"
+  echo "queue-k6: running on ${version:-k6 (version unknown)} ($bin)" >&2
+  mapfile -d '' args < <(with_version "$version" "$@")
+  exec "$bin" "${args[@]}"
 fi
 
 if [[ ! -d "$ROOT/node_modules/tsx" ]]; then
   echo "the Node runner needs the project's dependencies: run npm ci in $ROOT" >&2
   exit 2
 fi
-echo "queue-k6: no k6 binary found (K6, .bin/k6, PATH); using the Node runner" >&2
+# The runner acts as the k6 release QUEUE_RUNNER_K6_VERSION names (default 2.2; it rejects other values itself).
+line="${QUEUE_RUNNER_K6_VERSION:-2.2}"
+line="${line#v}"
+version=""
+if [[ "$line" =~ ^[0-9]+\.[0-9]+$ ]]; then version="k6 v$line.0 (queue-k6 Node runner)"; fi
+echo "queue-k6: no k6 binary found (K6, .bin/k6, PATH); using the Node runner${version:+ as ${version%% (*}}" >&2
 # The runner's heap policy, for a load generator holding thousands of idle users,
 # which runs short of memory long before CPU: after each full collection the old
 # generation may grow 25% above what survived (V8's default: up to 4x, when V8
@@ -52,5 +79,6 @@ echo "queue-k6: no k6 binary found (K6, .bin/k6, PATH); using the Node runner" >
 # README "Benchmarks"), for 10-20% more CPU in garbage collection.
 # QUEUE_RUNNER_V8_FLAGS replaces these flags; set it empty for V8's defaults.
 v8flags="${QUEUE_RUNNER_V8_FLAGS---heap-growing-percent=25 --max-semi-space-size=4}"
+mapfile -d '' args < <(with_version "$version" "$@")
 # shellcheck disable=SC2086 # flags are words
-exec node $v8flags --import "$ROOT/node_modules/tsx/dist/esm/index.mjs" "$ROOT/runner/cli.ts" "$@"
+exec node $v8flags --import "$ROOT/node_modules/tsx/dist/esm/index.mjs" "$ROOT/runner/cli.ts" "${args[@]}"
