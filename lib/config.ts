@@ -1,7 +1,7 @@
 // One loader for a run's parameters. Order: the scenario's defaults (the Tiketi
 // guide's numbers) < the environment (`k6 run -e USERS=100 ...`). Everything the
 // thresholds need is derived here, in one place, from those parameters.
-import { ConfigError, type Env, httpUrl, int, optionalStr, redisUrl, str, uuid } from './env';
+import { type Env, httpUrl, int, optionalStr, redisUrl, str, uuid } from './env';
 
 export interface ScenarioDefaults {
   users: number;
@@ -11,6 +11,20 @@ export interface ScenarioDefaults {
   dwellMs: number;
   /** Scenario 4: how many queued users refresh their page; 0 elsewhere. */
   reconnectUsers?: number;
+  /**
+   * Admitted users that hold their slot across the first processor tick after
+   * the arrival phase, so a tick always meets occupied slots (a processor that
+   * ignores them, over-admit, shows whatever the timer's phase).
+   */
+  holders?: number;
+}
+
+/** How the scenario drives its users, fixed by the scenario file (not by the environment). */
+export interface ScenarioShape {
+  /** Scenario 5: every user logs in and joins first, then all send check at one shared instant. */
+  race?: boolean;
+  /** Queued users wait for their admission (true everywhere but check-race, where they leave once their state is checked). */
+  waitForAdmission?: boolean;
 }
 
 export interface RunConfig {
@@ -29,7 +43,6 @@ export interface RunConfig {
   dwellMs: number;
   /** Fixed admission timeout per user, or undefined for the bound derived per position. */
   admissionTimeoutMs: number | undefined;
-  userPassword: string;
   userPrefix: string;
   userDomain: string;
   probeIntervalMs: number;
@@ -42,16 +55,27 @@ export interface RunConfig {
   reconnectUsers: number;
   reconnectAfterMs: number;
   sessionRestoreTimeoutMs: number;
+  /** See ScenarioDefaults.holders. */
+  holders: number;
+  /** Scenario 5: all checks at once, this long after the run's start (logins and joins happen before). */
+  race: boolean;
+  raceAtMs: number;
+  waitForAdmission: boolean;
+  /** k6 instances the run is split over (k6-operator parallelism, make INSTANCES=N); 1 = not split. */
+  instances: number;
+  /** Run id shared by a split run's instances (TESTID), when set; else the event id is the run id. */
+  testId: string | undefined;
+  /** START_AT: the first arrival as epoch ms, shared by a split run's instances; else set by setup(). */
+  startAt: number | undefined;
 }
 
-export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: Env): RunConfig {
+// No secret is read here: this runs in k6's init context, which `k6 inspect` and
+// `k6 archive` also run (with only the -e variables). Passwords are read at run
+// time (lib/secrets.ts), and nothing here depends on whether one is set.
+export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: Env, shape: ScenarioShape = {}): RunConfig {
   const apiUrl = httpUrl(env, 'API_URL', 'http://localhost:3001');
   const users = int(env, 'USERS', defaults.users, { min: 1, max: 1_000_000 });
-  const password = optionalStr(env, 'USER_PASSWORD');
-  if (password === undefined) {
-    throw new ConfigError('USER_PASSWORD', 'the password of the load-test accounts (set it in the environment, e.g. export USER_PASSWORD=...; make sets one for the built-in target)', undefined);
-  }
-  if (password.length < 6) throw new ConfigError('USER_PASSWORD', 'at least 6 characters (the waiting room refuses shorter passwords)', '<hidden>');
+  const queueThreshold = int(env, 'QUEUE_THRESHOLD', defaults.queueThreshold, { min: 1 });
   const reconnectUsers = int(env, 'RECONNECT_USERS', defaults.reconnectUsers ?? 0, { min: 0, max: users });
   return {
     scenario,
@@ -61,24 +85,31 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
     users,
     usersPerVu: int(env, 'USERS_PER_VU', 50, { min: 1, max: 5000 }),
     arrivalDelayMs: int(env, 'ARRIVAL_DELAY_MS', defaults.arrivalDelayMs, { min: 0, max: 600_000 }),
-    queueThreshold: int(env, 'QUEUE_THRESHOLD', defaults.queueThreshold, { min: 1 }),
+    queueThreshold,
     processorIntervalMs: int(env, 'QUEUE_PROCESSOR_INTERVAL', defaults.processorIntervalMs, { min: 100 }),
     redisUrl: redisUrl(env, 'REDIS_URL', 'redis://localhost:6379'),
     dwellMs: int(env, 'DWELL_MS', defaults.dwellMs, { min: 0, max: 3_600_000 }),
     admissionTimeoutMs: env.ADMISSION_TIMEOUT_MS === undefined || env.ADMISSION_TIMEOUT_MS.trim() === ''
       ? undefined
       : int(env, 'ADMISSION_TIMEOUT_MS', 0, { min: 1 }),
-    userPassword: password,
     userPrefix: str(env, 'USER_PREFIX', 'loadtest'),
     userDomain: str(env, 'USER_DOMAIN', 'test.com'),
     probeIntervalMs: int(env, 'PROBE_INTERVAL_MS', 250, { min: 20 }),
-    arrivalGraceMs: int(env, 'ARRIVAL_GRACE_MS', 2000, { min: 0 }),
+    // A split run's instances start their arrivals a little apart unless START_AT is shared: more grace.
+    arrivalGraceMs: int(env, 'ARRIVAL_GRACE_MS', int(env, 'INSTANCES', 1, { min: 1, max: 1000 }) > 1 ? 5000 : 2000, { min: 0 }),
     httpConcurrency: int(env, 'HTTP_CONCURRENCY', 8, { min: 1, max: 1000 }),
     httpTimeoutMs: int(env, 'HTTP_TIMEOUT_MS', 60_000, { min: 100 }),
     connectTimeoutMs: int(env, 'CONNECT_TIMEOUT_MS', 10_000, { min: 100 }),
     reconnectUsers,
     reconnectAfterMs: int(env, 'RECONNECT_AFTER_MS', 500, { min: 0 }),
     sessionRestoreTimeoutMs: int(env, 'SESSION_RESTORE_TIMEOUT_MS', 5000, { min: 100 }),
+    holders: int(env, 'HOLDERS', defaults.holders ?? 0, { min: 0, max: Math.max(0, queueThreshold - 1) }),
+    race: shape.race === true,
+    raceAtMs: int(env, 'RACE_AT_MS', 5000 + 50 * users, { min: 0, max: 3_600_000 }),
+    waitForAdmission: shape.waitForAdmission !== false,
+    instances: int(env, 'INSTANCES', 1, { min: 1, max: 1000 }),
+    testId: optionalStr(env, 'TESTID'),
+    startAt: env.START_AT === undefined || env.START_AT.trim() === '' ? undefined : int(env, 'START_AT', 0, { min: 1_500_000_000_000 }),
   };
 }
 
@@ -90,9 +121,9 @@ export function expectedQueued(c: RunConfig): number {
   return Math.max(0, c.users - c.queueThreshold);
 }
 
-/** Time over which all users arrive. */
+/** Time from the run's start to the last check: the last arrival, or check-race's shared instant. */
 export function arrivalSpanMs(c: RunConfig): number {
-  return (c.users - 1) * c.arrivalDelayMs;
+  return c.race ? c.raceAtMs : (c.users - 1) * c.arrivalDelayMs;
 }
 
 /** When the arrival phase is over (ms after the first arrival): no admitted user leaves before. */
@@ -106,7 +137,8 @@ export function arrivalsOverMs(c: RunConfig): number {
  * processor tick to be served, plus one tick of phase.
  */
 export function admissionBoundMs(c: RunConfig, position: number): number {
-  const batches = Math.ceil(Math.max(1, position) / c.queueThreshold);
+  // Holders keep some slots through the first tick after the arrival phase: count batches at the reduced size.
+  const batches = Math.ceil(Math.max(1, position) / Math.max(1, c.queueThreshold - c.holders));
   return arrivalsOverMs(c) + batches * (c.dwellMs + c.processorIntervalMs) + c.processorIntervalMs + 2000;
 }
 
@@ -119,7 +151,26 @@ export function admissionTimeoutMs(c: RunConfig, position: number): number {
 /** Longest a whole run may take: every wait inside it is shorter. */
 export function maxRunMs(c: RunConfig): number {
   const worstPosition = Math.max(1, expectedQueued(c));
-  return arrivalSpanMs(c) + admissionTimeoutMs(c, worstPosition) + c.dwellMs + c.httpTimeoutMs + 30_000;
+  return arrivalSpanMs(c) + admissionTimeoutMs(c, worstPosition) + Math.max(c.dwellMs, c.holders > 0 ? holdersLeaveMs(c) : 0) + c.httpTimeoutMs + 30_000;
+}
+
+/**
+ * When a holder leaves (ms after the start): one interval after the arrival
+ * phase, plus a margin, so the first tick after the arrivals, whatever its
+ * phase, meets its slot taken.
+ */
+export function holdersLeaveMs(c: RunConfig): number {
+  return arrivalsOverMs(c) + c.processorIntervalMs + 500;
+}
+
+/** The user numbers (0-based) that hold their slot across a tick: the first to arrive. */
+export function isHolder(c: RunConfig, index: number): boolean {
+  return index < c.holders;
+}
+
+/** The run id that ties a split run's instances together. */
+export function runIdOf(c: RunConfig, eventId: string): string {
+  return c.testId ?? eventId;
 }
 
 export function vusFor(c: RunConfig): number {

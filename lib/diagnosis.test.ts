@@ -4,7 +4,7 @@ import { loadConfig } from './config.ts';
 import { diagnose } from './diagnosis.ts';
 import type { SummaryData } from './summary/types.ts';
 
-const cfg = loadConfig('processing-rate', { users: 20, queueThreshold: 5, processorIntervalMs: 5000, arrivalDelayMs: 50, dwellMs: 2000 }, { USER_PASSWORD: 'secret-pw' });
+const cfg = loadConfig('processing-rate', { users: 20, queueThreshold: 5, processorIntervalMs: 5000, arrivalDelayMs: 50, dwellMs: 2000 }, {});
 
 function data(metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>): SummaryData {
   const m: SummaryData['metrics'] = {};
@@ -46,4 +46,39 @@ test('probes: configured but silent, or switched off', () => {
 
 test('a clean run has nothing to say', () => {
   assert.deepEqual(diagnose(data({ queue_queued: { values: { count: 15 } }, queue_admitted_immediately: { values: { count: 5 } }, queue_probe_samples: { values: { count: 40 } } }), cfg, true), []);
+});
+
+test('each broken invariant is named with its count', () => {
+  const notes = diagnose(data({
+    'queue_invariant_violations{kind:fifo}': { values: { count: 7 }, thresholds: { 'count==0': { ok: false } } },
+    'queue_invariant_violations{kind:state_mismatch}': { values: { count: 0 }, thresholds: { 'count==0': { ok: true } } },
+    queue_probe_samples: { values: { count: 40 } },
+  }), cfg, true);
+  assert.ok(notes.some((n) => /^invariant fifo broken 7 time\(s\): .*defect 4/.test(n)), notes.join('\n'));
+  assert.ok(!notes.some((n) => /state_mismatch broken/.test(n)));
+  assert.ok(notes.some((n) => /threshold queue_invariant_violations\{kind:fifo\} count==0 failed/.test(n)));
+});
+
+test('timeouts explained by silent admissions are not called starvation', () => {
+  const notes = diagnose(data({
+    queue_queued: { values: { count: 15 } },
+    queue_admission_timeouts: { values: { count: 15 } },
+    'queue_invariant_violations{kind:silent_admission}': { values: { count: 15 } },
+    queue_probe_active: { values: { max: 5 } },
+    queue_probe_samples: { values: { count: 40 } },
+  }), cfg, true);
+  assert.ok(notes.some((n) => /admitted without being told \(silent admission, defect 2\), so the queue did not starve/.test(n)), notes.join('\n'));
+  assert.ok(!notes.some((n) => /the queue starved/.test(n)), notes.join('\n'));
+  assert.ok(notes.some((n) => /^invariant silent_admission broken 15 time/.test(n)));
+});
+
+test('probe errors are reported', () => {
+  const notes = diagnose(data({ queue_probe_errors: { values: { count: 3 } }, queue_probe_samples: { values: { count: 40 } } }), cfg, true);
+  assert.ok(notes.some((n) => /Redis probes failed 3 time\(s\)/.test(n)), notes.join('\n'));
+});
+
+test('a split instance leaves notes on totals to the verdict', () => {
+  const d = data({ queue_admitted_immediately: { values: { count: 5 } }, queue_probe_samples: { values: { count: 0 } } });
+  assert.ok(diagnose(d, cfg, true).some((n) => /every user was admitted at once/.test(n)));
+  assert.deepEqual(diagnose(d, cfg, true, { split: true }), []);
 });

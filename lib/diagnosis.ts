@@ -3,6 +3,20 @@
 import type { RunConfig } from './config';
 import type { SummaryData } from './summary/types';
 import { failedThresholds } from './summary/junit';
+import { VIOLATION_KINDS, type ViolationKind } from './redis/invariants';
+
+/** What each broken invariant means, in the contract's terms. */
+const KINDS: Record<ViolationKind, string> = {
+  active_over_threshold: 'the active set held more users than QUEUE_THRESHOLD (defect 1: overshoot)',
+  state_mismatch: 'Redis did not hold a user where the API said it was (defect 6, or admissions counted in the API but not in the active set)',
+  queued_and_active: 'a user was in the queue and in the active set at once (defect 6)',
+  fifo: 'a user was admitted while someone who joined earlier still waited (defect 4: unfair order)',
+  silent_admission: 'users were admitted in Redis but never told with their own queue-entry-allowed (defect 2)',
+  batch_over_free_slots: 'a processor batch admitted more users than there were free slots (defect 1 in the processor)',
+  position_changed: 'a refresh moved a queued user back (defect 5)',
+  score_changed: 'a refresh changed a queued user\'s join score in the ZSET: it was re-queued at the back (defect 5)',
+  redis_counts_mismatch: 'at the peak Redis did not hold exactly the admitted and the queued users (defect 1/6)',
+};
 
 /** What each guarded metric catches, for the notes on failed thresholds. */
 const DEFECTS: Record<string, string> = {
@@ -14,7 +28,9 @@ const DEFECTS: Record<string, string> = {
   queue_admission_late: 'queued users were admitted later than the bound for their position (defect 3)',
   queue_wait_estimate_error: 'estimatedWait is far from the real wait (defect 7)',
   queue_position_error: 'reported positions differ from ZRANK + 1 (defect 7)',
-  queue_invariant_violations: 'an invariant of the waiting room was broken (see the kind tag)',
+  queue_invariant_violations: 'an invariant of the waiting room was broken (each kind is named in its own note)',
+  queue_probe_errors: 'Redis probe commands failed: the probe-based checks were blind for part of the run',
+  queue_race_late: 'some users were not logged in and in the room by the shared check instant: raise RACE_AT_MS',
   queue_session_restored: 'a refresh did not get session-restored naming the queue event (defect 5)',
   queue_tick_interval: 'processor batches are not one per QUEUE_PROCESSOR_INTERVAL',
   queue_batch_size: 'a processor batch admitted more users than the threshold',
@@ -36,7 +52,16 @@ function value(data: SummaryData, key: string, agg: string): number | undefined 
   return m === undefined ? undefined : m.values[agg];
 }
 
-export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: boolean): string[] {
+function kindCount(data: SummaryData, kind: ViolationKind): number {
+  return value(data, `queue_invariant_violations{kind:${kind}}`, 'count') ?? 0;
+}
+
+export interface DiagnoseOptions {
+  /** One instance of a split run: notes about the whole run's totals are left to the verdict. */
+  split?: boolean;
+}
+
+export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: boolean, opts: DiagnoseOptions = {}): string[] {
   const notes: string[] = [];
   const queued = value(data, 'queue_queued', 'count') ?? 0;
   const immediate = value(data, 'queue_admitted_immediately', 'count') ?? 0;
@@ -45,17 +70,29 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
   const samples = value(data, 'queue_probe_samples', 'count') ?? 0;
   const activeMax = value(data, 'queue_probe_active', 'max');
 
-  if (immediate > 0 && queued === 0) {
+  const silent = kindCount(data, 'silent_admission');
+  const probeErrors = value(data, 'queue_probe_errors', 'count') ?? 0;
+
+  for (const kind of VIOLATION_KINDS) {
+    const n = kindCount(data, kind);
+    if (n > 0) notes.push(`invariant ${kind} broken ${n} time(s): ${KINDS[kind]}.`);
+  }
+  if (!opts.split && immediate > 0 && queued === 0) {
     notes.push(`every user was admitted at once: the threshold (${cfg.queueThreshold}) is too high for ${cfg.users} users, so the queue was never exercised; lower QUEUE_THRESHOLD on the target or raise USERS.`);
   }
-  if (stalled > 0) {
+  if (timeouts > 0 && silent > 0) {
+    notes.push(`${timeouts} queued user(s) timed out and ${silent} of them were already active in Redis: they were admitted without being told (silent admission, defect 2), so the queue did not starve; check that the processor emits queue-entry-allowed with each admitted user's id to the room.`);
+  } else if (stalled > 0) {
     notes.push(`the processor looks stalled: users waited in the queue with free slots for more than two processor intervals (${2 * cfg.processorIntervalMs} ms); check that the queue processor runs and that QUEUE_PROCESSOR_INTERVAL matches the target; if users were still admitted, it is overloaded (with thousands in the room, announcing a batch takes seconds).`);
   } else if (timeouts > 0 && activeMax !== undefined && activeMax >= cfg.queueThreshold) {
     notes.push(`the queue starved: ${timeouts} queued user(s) timed out while the active set stayed full; admitted users never freed their slot (check that leave removes them from active:{eventId}, or its TTL).`);
   } else if (timeouts > 0) {
     notes.push(`${timeouts} queued user(s) were never told of their admission in time; see queue_invariant_violations{kind:silent_admission} and the processor's interval.`);
   }
-  if (probesConfigured && samples === 0) {
+  if (probeErrors > 0) {
+    notes.push(`the Redis probes failed ${probeErrors} time(s) (unreachable, or error replies such as WRONGTYPE): the checks that read Redis were blind for part of the run; see the probe warnings in the log.`);
+  }
+  if (probesConfigured && samples === 0 && !opts.split) {
     notes.push('the Redis probes took no sample (REDIS_URL unreachable from here?): the probe-based thresholds had nothing to judge.');
   } else if (!probesConfigured) {
     notes.push('Redis probes were off (REDIS_URL empty): thresholds on queue_probe_* were dropped, per-user Redis checks skipped.');
@@ -63,7 +100,8 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
   const seen = new Set<string>();
   for (const f of failedThresholds(data)) {
     const name = metricName(f.metric);
-    const why = DEFECTS[name];
+    const kind = /\{kind:([a-z_]+)\}$/.exec(f.metric);
+    const why = kind !== null && kind[1] in KINDS ? KINDS[kind[1] as ViolationKind] : DEFECTS[name];
     const line = `threshold ${f.metric} ${f.expression} failed${why ? `: ${why}` : ''}`;
     if (!seen.has(line)) notes.push(line);
     seen.add(line);

@@ -1,5 +1,6 @@
 // Every custom metric the scenarios report, in one place. Names are snake_case
 // with the queue_ prefix; the README's metric table documents each one.
+import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 
 export const metrics = {
@@ -49,18 +50,39 @@ export const metrics = {
   batchSize: new Trend('queue_batch_size'),
   /** probe: samples where the queue waited although slots were free */
   stalledSamples: new Counter('queue_probe_stalled_samples'),
+  /** probe: Redis commands that failed (kind: connection | reply); a nil reply is an answer, not an error */
+  probeErrors: new Counter('queue_probe_errors'),
+  /** check-race: users not logged in and joined by the shared check instant (RACE_AT_MS too short) */
+  raceLate: new Counter('queue_race_late'),
 };
 
-export type ViolationKind =
-  | 'active_over_threshold'
-  | 'state_mismatch'
-  | 'queued_and_active'
-  | 'fifo'
-  | 'silent_admission'
-  | 'batch_over_free_slots'
-  | 'position_changed'
-  | 'score_changed'
-  | 'redis_counts_mismatch';
+type Metric = { add(value: number | boolean, tags?: Record<string, string>): void };
+
+/**
+ * Adds a sample that carries per-user facts (user, position, ...) as sample
+ * metadata: k6's --out json writes them beside the point, and, unlike tags,
+ * they make no time series per user in k6 Cloud or Prometheus. Metadata is
+ * per VU (exec.vu.metrics.metadata, k6 >= 0.45), so it is set and removed
+ * around the one add; JavaScript runs one thing at a time in a VU.
+ */
+export function addWithMetadata(metric: Metric, value: number, metadata: Record<string, string | number>, tags?: Record<string, string>): void {
+  const vuMetrics = (exec.vu as { metrics?: { metadata?: Record<string, string> } }).metrics;
+  const md = vuMetrics === undefined ? undefined : vuMetrics.metadata;
+  if (md === undefined) {
+    metric.add(value, tags);
+    return;
+  }
+  const keys = Object.keys(metadata);
+  for (const k of keys) md[k] = String(metadata[k]);
+  try {
+    metric.add(value, tags);
+  } finally {
+    for (const k of keys) delete md[k];
+  }
+}
+
+export { VIOLATION_KINDS, type ViolationKind } from './redis/invariants';
+import type { ViolationKind } from './redis/invariants';
 
 export function violation(kind: ViolationKind, count = 1): void {
   metrics.violations.add(count, { kind });

@@ -2,14 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config.ts';
-import { buildThresholds, thresholdVars, type ThresholdFile } from './thresholds.ts';
+import { VIOLATION_KINDS } from './redis/invariants.ts';
+import { buildThresholds, thresholdVars, wholeRunRules, type ThresholdFile } from './thresholds.ts';
 
 const file = JSON.parse(readFileSync(new URL('../thresholds.json', import.meta.url), 'utf8')) as ThresholdFile;
 const defaults = JSON.parse(readFileSync(new URL('../scenarios/defaults.json', import.meta.url), 'utf8')) as Record<string, never>;
 const env = { USER_PASSWORD: 'secret-pw' };
 
 test('every scenario builds valid thresholds from its defaults', () => {
-  for (const name of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect']) {
+  for (const name of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect', 'check-race']) {
     const cfg = loadConfig(name, defaults[name], env);
     const t = buildThresholds(file, name, thresholdVars(cfg), { probes: true });
     assert.ok(Object.keys(t).length > 5, name);
@@ -64,4 +65,38 @@ test('null switches a common rule off; bad files fail with the place named', () 
   assert.throws(() => buildThresholds({ s: { a: ['count==${NOPE}'] } }, 's', vars, { probes: true }), /unknown placeholder \$\{NOPE\} in s.a/);
   assert.throws(() => buildThresholds({ s: { a: ['count is zero'] } }, 's', vars, { probes: true }), /not a k6 threshold expression/);
   assert.throws(() => buildThresholds({ s: { a: 'count==0' as unknown as string[] } }, 's', vars, { probes: true }), /must be a list/);
+});
+
+test('every invariant kind has its own threshold in every scenario, so the summary names it', () => {
+  // k6 puts a sub-metric into the summary only when a threshold names it (k6-reference, "handleSummary's data").
+  for (const name of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect', 'check-race']) {
+    const t = buildThresholds(file, name, thresholdVars(loadConfig(name, defaults[name], env)), { probes: true });
+    for (const kind of VIOLATION_KINDS) assert.deepEqual(t[`queue_invariant_violations{kind:${kind}}`], ['count==0'], `${name}: ${kind}`);
+  }
+});
+
+test('a probe that went blind fails the run when REDIS_URL is set, and only then', () => {
+  const on = buildThresholds(file, 'mass-burst', thresholdVars(loadConfig('mass-burst', defaults['mass-burst'], env)), { probes: true });
+  assert.deepEqual(on.queue_probe_errors, ['count==0']);
+  const off = buildThresholds(file, 'mass-burst', thresholdVars(loadConfig('mass-burst', defaults['mass-burst'], { REDIS_URL: '' })), { probes: false });
+  assert.equal(off.queue_probe_errors, undefined);
+});
+
+test('a split instance keeps the per-instance rules and turns whole-run rules into their neutral rule', () => {
+  const cfg = loadConfig('threshold-overflow', defaults['threshold-overflow'], { INSTANCES: '2' });
+  const whole = buildThresholds(file, 'threshold-overflow', thresholdVars(cfg), { probes: true });
+  const part = buildThresholds(file, 'threshold-overflow', thresholdVars(cfg), { probes: true, split: true });
+  assert.deepEqual(Object.keys(part), Object.keys(whole), 'the same (sub-)metrics are named, so each appears in the summary');
+  const neutral = wholeRunRules(file);
+  for (const [key, exprs] of Object.entries(part)) {
+    const metric = key.replace(/\{.*$/, '');
+    if (metric in neutral) assert.deepEqual(exprs, [neutral[metric]], key);
+    else assert.deepEqual(exprs, whole[key], key);
+  }
+  assert.deepEqual(part['queue_positions{position:3}'], ['count>=0']);
+  // Only the observer (one instance) sees ticks; k6 judges an empty trend on zeros, so min>=4000 would fail elsewhere.
+  const rate = loadConfig('processing-rate', defaults['processing-rate'], { INSTANCES: '2' });
+  assert.deepEqual(buildThresholds(file, 'processing-rate', thresholdVars(rate), { probes: true, split: true }).queue_tick_interval, ['min>=0']);
+  assert.deepEqual(part['queue_invariant_violations{kind:state_mismatch}'], ['count==0']);
+  assert.deepEqual(part.queue_probe_active, ['max<=10']);
 });

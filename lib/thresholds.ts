@@ -9,10 +9,17 @@
 //   ${each A..B} in a key expands it into one key per integer from A to B
 //   (A and B may be names), e.g. queue_positions{position:${each 1..EXPECTED_QUEUED}}.
 //   Metrics named queue_probe_* need Redis: they are left out when probes are off.
+//   "$whole_run" maps each metric whose rules only the whole run can judge to a
+//   neutral rule: totals over all users (an instance sees only its share), and
+//   what the one observer measures (tick spacing: the 1-VU probe scenario runs
+//   in one instance, and k6 judges an empty trend on zeros). In a run split
+//   over k6 instances each instance keeps the neutral rule instead, which keeps
+//   the metric and each named sub-metric in its summary for the verdict, and
+//   `make verdict` judges the real rules on the merged summaries.
 import type { RunConfig } from './config';
 import { expectedImmediate, expectedQueued } from './config';
 
-export type ThresholdFile = Record<string, Record<string, string[] | null> | string>;
+export type ThresholdFile = Record<string, Record<string, string[] | string | null> | string>;
 export type Thresholds = Record<string, string[]>;
 
 export function thresholdVars(c: RunConfig): Record<string, number> {
@@ -67,11 +74,34 @@ export function isProbeMetric(key: string): boolean {
   return key.startsWith('queue_probe_');
 }
 
-export function buildThresholds(file: ThresholdFile, scenario: string, vars: Record<string, number>, opts: { probes: boolean }): Thresholds {
+function metricOf(key: string): string {
+  const i = key.indexOf('{');
+  return i < 0 ? key : key.slice(0, i);
+}
+
+/** "$whole_run": metric -> the neutral rule a split instance keeps for it. */
+export function wholeRunRules(file: ThresholdFile): Record<string, string> {
+  const w = file.$whole_run;
+  if (w === undefined) return {};
+  if (typeof w !== 'object' || w === null || Object.values(w).some((x) => typeof x !== 'string' || !EXPRESSION.test(x))) {
+    throw new ThresholdFileError('$whole_run must map metric names to one k6 threshold expression each (the neutral rule)');
+  }
+  return w as Record<string, string>;
+}
+
+export interface BuildOptions {
+  /** Redis probes on: queue_probe_* rules apply. */
+  probes: boolean;
+  /** This is one instance of a split run: totals become NEUTRAL_TOTAL. */
+  split?: boolean;
+}
+
+export function buildThresholds(file: ThresholdFile, scenario: string, vars: Record<string, number>, opts: BuildOptions): Thresholds {
   const own = file[scenario];
   if (own === undefined || typeof own === 'string') throw new ThresholdFileError(`no section for scenario "${scenario}"`);
   const common = file.common;
-  const merged: Record<string, string[] | null> = { ...(typeof common === 'object' ? common : {}), ...own };
+  const neutral = wholeRunRules(file);
+  const merged: Record<string, string[] | string | null> = { ...(typeof common === 'object' ? common : {}), ...own };
   const out: Thresholds = {};
   for (const [key, exprs] of Object.entries(merged)) {
     if (exprs === null) continue;
@@ -80,6 +110,11 @@ export function buildThresholds(file: ThresholdFile, scenario: string, vars: Rec
     }
     for (const k of expandKey(key, vars)) {
       if (!opts.probes && isProbeMetric(k)) continue;
+      const keep = neutral[metricOf(k)];
+      if (opts.split === true && keep !== undefined) {
+        out[k] = [keep];
+        continue;
+      }
       out[k] = exprs.map((e) => {
         const filled = substitute(e, vars, `${scenario}.${key}`);
         if (!EXPRESSION.test(filled)) throw new ThresholdFileError(`${scenario}.${key}: "${filled}" is not a k6 threshold expression (aggregation, operator, number)`);

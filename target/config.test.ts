@@ -98,3 +98,12 @@ describe('auth primitives', () => {
     assert.equal(await verifyPassword('secret1', 'garbage'), false);
   });
 });
+
+it('the processor phase: random, or a number of ms below the interval', () => {
+  const base = { REDIS_URL: 'redis://127.0.0.1:6379', QUEUE_PROCESSOR_INTERVAL: '5000' };
+  assert.equal(configFromEnv({ ...base, TARGET_PROCESSOR_PHASE: 'random' }).processorPhaseMs, 'random');
+  assert.equal(configFromEnv({ ...base, TARGET_PROCESSOR_PHASE: '1200' }).processorPhaseMs, 1200);
+  assert.equal(configFromEnv(base).processorPhaseMs, undefined);
+  assert.throws(() => configFromEnv({ ...base, TARGET_PROCESSOR_PHASE: '5000' }), /invalid TARGET_PROCESSOR_PHASE; reason: expected 'random' or an integer from 0 to 4999/);
+  assert.throws(() => configFromEnv({ ...base, TARGET_PROCESSOR_PHASE: 'soon' }), /invalid TARGET_PROCESSOR_PHASE/);
+});

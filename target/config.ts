@@ -24,6 +24,12 @@ export interface TargetConfig {
   pingTimeoutMs: number;
   /** The await between the read and the write of the racy-admission fault. */
   racyWindowMs: number;
+  /**
+   * When the processor's first tick comes (ms after start), then one per interval;
+   * 'random' picks it uniformly in [0, interval); unset: one interval after start.
+   * Tests use 'random' so a fault cannot hide behind the timer's phase.
+   */
+  processorPhaseMs?: number | 'random';
 }
 
 export const DEFAULTS = {
@@ -52,6 +58,7 @@ export const ENV_NAMES: Record<keyof TargetConfig, string> = {
   pingIntervalMs: 'TARGET_PING_INTERVAL_MS',
   pingTimeoutMs: 'TARGET_PING_TIMEOUT_MS',
   racyWindowMs: 'RACY_WINDOW_MS',
+  processorPhaseMs: 'TARGET_PROCESSOR_PHASE',
 };
 
 export class ConfigError extends Error {
@@ -110,6 +117,12 @@ export function resolveConfig(
   if (typeof c.redisUrl !== 'string' || !/^rediss?:\/\/\S+$/.test(c.redisUrl)) {
     fail(label('redisUrl'), 'a redis://host:port URL (it is required)', c.redisUrl || undefined);
   }
+  if (c.processorPhaseMs !== undefined && c.processorPhaseMs !== 'random') {
+    const p = c.processorPhaseMs;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= c.processorIntervalMs) {
+      fail(label('processorPhaseMs'), `'random' or an integer from 0 to ${c.processorIntervalMs - 1} (below the interval)`, p);
+    }
+  }
   if (!Array.isArray(c.faults)) fail(label('faults'), `a list of: ${FAULT_NAMES.join(', ')}`, c.faults);
   c.faults = validateFaults(c.faults, label('faults'));
   if (c.jwtSecret === '') c.jwtSecret = randomBytes(32).toString('base64url');
@@ -145,6 +158,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TargetConfi
     }
   }
   if (env.TARGET_HOST) partial.host = env.TARGET_HOST;
+  const phase = (env.TARGET_PROCESSOR_PHASE ?? '').trim();
+  if (phase === 'random') partial.processorPhaseMs = 'random';
+  else if (phase !== '') {
+    if (!/^\d+$/.test(phase)) fail('TARGET_PROCESSOR_PHASE', "'random' or an integer number of ms below QUEUE_PROCESSOR_INTERVAL", phase);
+    partial.processorPhaseMs = Number(phase);
+  }
   const redisUrl = env.REDIS_URL;
   if (redisUrl === undefined || redisUrl === '') {
     throw new ConfigError('invalid REDIS_URL; reason: expected a redis://host:port URL (it is required; tools/target-ctl.sh starts a redis for you), got nothing');

@@ -25,6 +25,7 @@ export interface AdmissionNotifier {
 
 export class Processor {
   private timer: NodeJS.Timeout | null = null;
+  private firstTick: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly counters: ProcessorStats = { ticks: 0, skippedTicks: 0, batchesServed: 0, usersAdmitted: 0, errors: 0, emitMs: 0 };
 
@@ -36,15 +37,29 @@ export class Processor {
     private readonly log: (line: string) => void,
   ) {}
 
-  start(): void {
-    if (this.timer !== null) return;
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
+  /**
+   * Starts ticking. `phaseMs`: when the first tick comes (then one per interval);
+   * undefined: one interval after start, as a plain setInterval does.
+   */
+  start(phaseMs?: number): void {
+    if (this.timer !== null || this.firstTick !== null) return;
+    if (phaseMs === undefined) {
+      this.timer = setInterval(() => this.tick(), this.intervalMs);
+      return;
+    }
+    this.firstTick = setTimeout(() => {
+      this.firstTick = null;
+      this.tick();
+      this.timer = setInterval(() => this.tick(), this.intervalMs);
+    }, phaseMs);
   }
 
   /** Stops the timer and waits for a running tick to finish. */
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
+    if (this.firstTick !== null) clearTimeout(this.firstTick);
     this.timer = null;
+    this.firstTick = null;
     await this.running;
   }
 

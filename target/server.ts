@@ -136,7 +136,9 @@ export async function startTarget(partial: Partial<TargetConfig>, opts: StartOpt
       : `cannot listen on ${config.host}:${config.port}: ${errorMessage(err)}`);
   }
   httpServer.on('error', (err) => log(`http server: ${err.message}`));
-  processor.start();
+  const phase = config.processorPhaseMs === 'random' ? Math.floor(Math.random() * config.processorIntervalMs) : config.processorPhaseMs;
+  processor.start(phase);
+  if (phase !== undefined) log(`processor: first tick ${phase} ms after start, then every ${config.processorIntervalMs} ms`);
 
   const address = httpServer.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -15,6 +15,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="${RUN_DIR:-.run}"
 case "$RUN_DIR" in /*) ;; *) RUN_DIR="$ROOT/$RUN_DIR" ;; esac
 TARGET_PORT="${TARGET_PORT:-3001}"
+# The processor's first tick at a random point of its interval, as on a target
+# that has been up for a while: no verdict may depend on the timer's phase.
+TARGET_PROCESSOR_PHASE="${TARGET_PROCESSOR_PHASE:-random}"
 HEALTH_TIMEOUT_S=30
 
 TARGET_PID_FILE="$RUN_DIR/target.pid"
@@ -85,8 +88,7 @@ free_port() {
 # Starts a redis-server unless REDIS_URL is set; exports REDIS_URL.
 ensure_redis() {
   if [[ -n "${REDIS_URL:-}" ]]; then return 0; fi
-  command -v redis-server >/dev/null 2>&1 \
-    || die "redis-server not found and REDIS_URL is not set; install it: apt-get install -y redis-server (or set REDIS_URL)"
+  bash "$ROOT/tools/ensure-redis.sh" || die "redis-server not found and REDIS_URL is not set; install it: apt-get install -y redis-server (or set REDIS_URL)"
   local port pid i
   port="$(free_port)"
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
@@ -119,7 +121,7 @@ cmd_up() {
   fi
   check_port_free up
   ensure_redis
-  export TARGET_PORT REDIS_URL
+  export TARGET_PORT REDIS_URL TARGET_PROCESSOR_PHASE
   (cd "$ROOT" && exec node --import tsx target/main.ts) >"$TARGET_LOG" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$TARGET_PID_FILE"
@@ -157,7 +159,7 @@ cmd_run() {
   check_port_free run
   trap stop_redis EXIT
   ensure_redis
-  export TARGET_PORT REDIS_URL
+  export TARGET_PORT REDIS_URL TARGET_PROCESSOR_PHASE
   # In the background so that this shell can forward SIGTERM / SIGINT to it and
   # still stop its redis afterwards.
   (cd "$ROOT" && exec node --import tsx target/main.ts) </dev/null &

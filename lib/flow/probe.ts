@@ -4,7 +4,7 @@
 // the free slots. It stops once the room is empty again, or at the run's bound.
 import type { QueueApi } from '../api/client';
 import { accountEmail, arrivalSpanMs, expectedImmediate, expectedQueued, maxRunMs, type RunConfig } from '../config';
-import { metrics, violation } from '../metrics';
+import { addWithMetadata, metrics, violation } from '../metrics';
 import { checkBatch, checkCounts, checkPeak, looksStalled, type Counts } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, type SocketIOClient } from '../socketio';
@@ -15,19 +15,25 @@ export interface ProbeContext {
   api: QueueApi;
   probe: QueueProbe;
   eventId: string;
+  /** The observer account's password, read at run time. */
+  password: string;
   startAt: number;
   /** Scenario 1: Redis must hold exactly the admitted and the queued users at the peak. */
   checkPeak: boolean;
   log: (message: string) => void;
 }
 
-interface Observer { socket: SocketIOClient }
+interface Observer {
+  socket: SocketIOClient;
+  /** queue-entry-allowed events heard: users admitted from the queue, everyone's. */
+  admitted(): number;
+}
 
 /** Joins the room as a user who never queues, to see what every client sees. */
 async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
   let socket: SocketIOClient | undefined;
   try {
-    const session = await ctx.api.registerOrLogin(accountEmail(ctx.cfg, 0), ctx.cfg.userPassword, `${ctx.cfg.userPrefix} observer`);
+    const session = await ctx.api.registerOrLogin(accountEmail(ctx.cfg, 0), ctx.password, `${ctx.cfg.userPrefix} observer`);
     socket = createSocketIO(ctx.cfg.socketUrl, {
       auth: { token: session.token },
       timeoutMs: ctx.cfg.connectTimeoutMs,
@@ -39,17 +45,24 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
       inBatch++;
     });
     socket.on('queue-updated', (payload: unknown) => {
-      const p = (payload ?? {}) as { currentUsers?: unknown };
+      const p = (payload ?? {}) as { currentUsers?: unknown; queueSize?: unknown };
       const now = Date.now();
       if (lastBatchAt > 0) metrics.tickInterval.add(now - lastBatchAt);
       lastBatchAt = now;
-      metrics.batchSize.add(inBatch);
+      const meta: Record<string, number> = {};
+      if (typeof p.currentUsers === 'number') meta.free_slots = Math.max(0, ctx.cfg.queueThreshold - p.currentUsers);
+      if (typeof p.queueSize === 'number') meta.queue_size = p.queueSize;
+      addWithMetadata(metrics.batchSize, inBatch, meta);
       if (typeof p.currentUsers === 'number') for (const kind of checkBatch(inBatch, p.currentUsers, ctx.cfg.queueThreshold)) violation(kind);
       inBatch = 0;
     });
     await socket.connect();
     socket.emit('join-queue', { eventId: ctx.eventId });
-    return { socket };
+    let total = 0;
+    socket.on('queue-entry-allowed', () => {
+      total++;
+    });
+    return { socket, admitted: () => total };
   } catch (err) {
     if (socket !== undefined) socket.close();
     ctx.log(`the observer could not join the room, so batch timing is not measured: ${String(err instanceof Error ? err.message : err)}`);
@@ -65,15 +78,27 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
   let seenUsers = false;
   let emptySamples = 0;
   let stalledSince = 0;
+  // A Redis that stops answering for this long after the arrivals ends the sampling
+  // (its failures are already counted in queue_probe_errors, which fails the run).
+  const giveUpMs = Math.max(15_000, 3 * ctx.cfg.processorIntervalMs);
+  let lastAnswer = Date.now();
   try {
     while (Date.now() < deadline) {
-      const c = await ctx.probe.counts();
+      const c = ctx.probe.enabled ? await ctx.probe.counts() : undefined;
       if (c === undefined) {
-        // No Redis: the observer alone, until every user's wait is over.
-        if (!observer) return;
-        await sleepMs(Math.min(1000, deadline - Date.now()));
+        const now = Date.now();
+        if (!ctx.probe.enabled) {
+          // Probes off: the observer alone, until it has heard every queued user's admission.
+          if (!observer) return;
+          if (now > arrivalsDone && observer.admitted() >= expectedQueued(ctx.cfg)) break;
+        } else if (now > arrivalsDone && now - lastAnswer > giveUpMs) {
+          ctx.log(`Redis has not answered for ${Math.round((now - lastAnswer) / 1000)} s: the probe stops sampling.`);
+          break;
+        }
+        await sleepMs(Math.min(ctx.probe.enabled ? ctx.cfg.probeIntervalMs : 1000, Math.max(0, deadline - now)));
         continue;
       }
+      lastAnswer = Date.now();
       metrics.probeSamples.add(1);
       metrics.probeDepth.add(c.depth);
       metrics.probeActive.add(c.active);

@@ -5,7 +5,7 @@
 import exec from 'k6/execution';
 import { ApiError, type CheckAnswer, type QueueApi } from '../api/client';
 import { accountEmail, admissionBoundMs, admissionTimeoutMs, type RunConfig } from '../config';
-import { metrics, violation } from '../metrics';
+import { addWithMetadata, metrics, violation } from '../metrics';
 import { checkFifoOnAdmission, checkOwnState, checkReconnect, estimateErrorMs, positionError } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, SocketIOError, type SocketIOClient } from '../socketio';
@@ -19,7 +19,13 @@ export interface UserContext {
   eventId: string;
   /** 1-based account number: loadtest{n}@test.com */
   n: number;
+  /** The load-test accounts' password, read at run time (never in init, never printed). */
+  password: string;
   arriveAt: number;
+  /** check-race: the shared instant every user sends check at (after logging in and joining). */
+  checkAt?: number;
+  /** An admitted user keeps its slot at least until then (holders: across the first tick after the arrivals). */
+  holdUntil: number;
   /** Nobody leaves before this time: the last user has arrived and checked in. */
   arrivalsOverAt: number;
   /**
@@ -110,7 +116,7 @@ async function refresh(ctx: UserContext, token: string, me: string, before: { po
 interface Waited { socket: SocketIOClient; admitted: boolean }
 
 async function waitInQueue(ctx: UserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, socket: SocketIOClient, admitted: Latch<Admission>): Promise<Waited> {
-  metrics.queued.add(1);
+  addWithMetadata(metrics.queued, 1, { user: ctx.n, position: answer.position });
   metrics.positions.add(1, { position: String(answer.position) });
   const state = await ctx.probe.ownState(me);
   let score: number | null = null;
@@ -121,11 +127,14 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
     for (const kind of checkOwnState('queued', state)) violation(kind);
   }
   if (ctx.refreshes) socket = await refresh(ctx, token, me, { position: answer.position, score }, socket, admitted);
+  // check-race: the race is judged at the check; queued users leave once their state is checked.
+  if (!ctx.cfg.waitForAdmission) return { socket, admitted: false };
 
   const timeout = admissionTimeoutMs(ctx.cfg, answer.position);
+  const bound = admissionBoundMs(ctx.cfg, answer.position);
   const got = await admitted.wait(checkedAt + timeout - Date.now());
   if (got === undefined) {
-    metrics.admissionTimeouts.add(1);
+    addWithMetadata(metrics.admissionTimeouts, 1, { user: ctx.n, position: answer.position, bound_ms: bound });
     // Was it admitted without being told? (defect 2: the client's view and Redis differ)
     const status = await ctx.http.run(() => ctx.api.status(token, ctx.eventId));
     if (status.status === 'active') violation('silent_admission');
@@ -133,9 +142,9 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
   }
   const waited = got.at - checkedAt;
   metrics.admittedFromQueue.add(1);
-  metrics.admissionWait.add(waited);
+  addWithMetadata(metrics.admissionWait, waited, { user: ctx.n, position: answer.position, estimate_ms: answer.estimatedWait * 1000, bound_ms: bound });
   metrics.waitEstimateError.add(estimateErrorMs(answer.estimatedWait, waited));
-  if (waited > admissionBoundMs(ctx.cfg, answer.position)) metrics.admissionLate.add(1);
+  if (waited > bound) metrics.admissionLate.add(1);
   const head = await ctx.probe.head();
   if (head !== undefined) for (const kind of checkFifoOnAdmission(score, head)) violation(kind);
   await checkState(ctx, me, 'active');
@@ -164,7 +173,7 @@ export async function runUser(ctx: UserContext): Promise<void> {
   let entered = false;
   let mismatch: ThresholdMismatch | undefined;
   try {
-    const session = await ctx.http.run(() => ctx.api.registerOrLogin(email, ctx.cfg.userPassword, `${ctx.cfg.userPrefix} ${ctx.n}`));
+    const session = await ctx.http.run(() => ctx.api.registerOrLogin(email, ctx.password, `${ctx.cfg.userPrefix} ${ctx.n}`));
     const tok = session.token;
     token = tok;
     const me = String(session.user.id);
@@ -172,11 +181,15 @@ export async function runUser(ctx: UserContext): Promise<void> {
     socket = connectSocket(ctx, token, me, admitted);
     await openSocket(socket, ctx);
 
-    let checkedAt = 0;
-    const answer = await ctx.http.run(() => {
-      checkedAt = Date.now(); // the wait is timed from the request, not from the queue for a connection
-      return ctx.api.check(tok, ctx.eventId);
-    });
+    if (ctx.checkAt !== undefined) {
+      // check-race: everyone is logged in and in the room; all checks leave together.
+      if (Date.now() > ctx.checkAt) metrics.raceLate.add(1);
+      await sleepUntil(ctx.checkAt);
+    }
+    // check is not bounded by HTTP_CONCURRENCY: a burst of arrivals must reach the
+    // waiting room as one (login, the costly call, is bounded above).
+    const checkedAt = Date.now();
+    const answer = await ctx.api.check(tok, ctx.eventId);
     entered = true;
     assertSameThreshold(ctx, answer);
     let inside = true;
@@ -185,15 +198,15 @@ export async function runUser(ctx: UserContext): Promise<void> {
       socket = waited.socket;
       inside = waited.admitted;
     } else {
-      metrics.admittedImmediately.add(1);
+      addWithMetadata(metrics.admittedImmediately, 1, { user: ctx.n });
       await checkState(ctx, me, 'active');
     }
     // Hold the slot, as a buyer picking seats does; and keep it until every user has
     // arrived, so a slot freed mid-burst cannot blur the count of immediate admissions.
-    if (inside) await sleepUntil(Math.max(Date.now() + ctx.cfg.dwellMs, ctx.arrivalsOverAt));
+    if (inside) await sleepUntil(Math.max(Date.now() + ctx.cfg.dwellMs, ctx.arrivalsOverAt, ctx.holdUntil));
     await ctx.http.run(() => ctx.api.leave(tok, ctx.eventId));
     entered = false;
-    if (inside) metrics.usersCompleted.add(1);
+    if (inside || !ctx.cfg.waitForAdmission) metrics.usersCompleted.add(1);
   } catch (err) {
     if (err instanceof ThresholdMismatch) mismatch = err;
     record(ctx, err);

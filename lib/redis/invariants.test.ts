@@ -17,6 +17,8 @@ test('each user is in exactly one state, the one the API reported', () => {
   assert.deepEqual(checkOwnState('active', { rank: 0, score: 100, active: true }), ['queued_and_active']);
   assert.deepEqual(checkOwnState('queued', { rank: null, score: null, active: false }), ['state_mismatch']);
   assert.deepEqual(checkOwnState('active', { rank: null, score: null, active: false }), ['state_mismatch']);
+  // Admitted by the processor between the check answer and the probe: a legal move, not a mismatch.
+  assert.deepEqual(checkOwnState('queued', { rank: null, score: null, active: true }), []);
 });
 
 test('FIFO: nobody who joined earlier may still wait when I am admitted', () => {

@@ -1,8 +1,16 @@
-// Read-only probes of the waiting room's Redis keys over xk6-redis. xk6-redis
-// has no ZSET or SCARD methods, so every probe is a raw command. When Redis is
-// unset or unreachable the probe turns itself off (answers undefined) after one
-// warning, so a k6 Cloud zone that cannot reach a private Redis still runs.
-import { Client } from 'k6/x/redis';
+// Read-only probes of the waiting room's Redis keys. xk6-redis has no ZSET or
+// SCARD methods, so every probe is a raw command. Pure: no k6 import, so the
+// reply handling is unit-tested in Node on the shapes recorded from real k6
+// (shared/k6-reference/README.md, "xk6-redis replies").
+//
+// How xk6-redis answers, and what the probe makes of it:
+//   a nil reply (ZRANK/ZSCORE of a non-member)  rejects with the string 'redis: nil' -> an answer: null
+//   an error reply (WRONGTYPE, ERR ...)          rejects with the reply's text, a string -> a 'reply' error
+//   the server cannot be reached                 rejects with an object (dial tcp ...) -> a 'connection' error
+// Errors are reported through onError (the scenario counts them in
+// queue_probe_errors, whose count==0 threshold fails a run whose probes went
+// blind). After a connection error the probe rests for a while instead of
+// making every user wait ~1.6 s per command for a dead server, then tries again.
 import { parseCount, parseScore, parseWithScores, type Counts, type OwnState, type QueueHead } from './invariants';
 
 export interface RedisLike {
@@ -17,55 +25,124 @@ export function redactRedisUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//');
 }
 
+/** The URL with the password put in, for the client only; never printed. */
+export function urlWithPassword(url: string, password: string | undefined): string {
+  if (password === undefined || password === '') return url;
+  const m = /^(rediss?:\/\/)(?:([^:@/]*)(?::[^@/]*)?@)?(.*)$/.exec(url);
+  if (m === null) return url;
+  const user = m[2] ?? '';
+  return `${m[1]}${user}:${encodeURIComponent(password)}@${m[3]}`;
+}
+
+export type ProbeErrorKind = 'reply' | 'connection';
+
+/** The recorded text of a nil reply. */
+export const NIL_REPLY = 'redis: nil';
+
+/** The text of a rejection, whatever its shape (string, Error, or a plain object with a message). */
+export function rejectionText(err: unknown): string {
+  if (typeof err === 'string') return err;
+  if (typeof err === 'object' && err !== null) {
+    const m = (err as { message?: unknown }).message;
+    if (typeof m === 'string') return m;
+  }
+  return String(err);
+}
+
+/**
+ * What a rejected command means: a nil reply is an answer; a string is the
+ * server's error reply; anything else is the transport failing. Error replies
+ * from Redis always start with an upper-case code (ERR, WRONGTYPE, NOAUTH...),
+ * which also classifies an Error object that carries one.
+ */
+export function classifyRejection(err: unknown): 'nil' | ProbeErrorKind {
+  const text = rejectionText(err);
+  if (text === NIL_REPLY) return 'nil';
+  if (typeof err === 'string') return 'reply';
+  return /^[A-Z]{2,}[A-Z_]*( |$)/.test(text) ? 'reply' : 'connection';
+}
+
+export interface ProbeOptions {
+  /** Called once per failed command; the scenario counts and logs it. */
+  onError?: (kind: ProbeErrorKind, message: string) => void;
+  /** How long to rest after a connection error before trying again. */
+  restMs?: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+const FAILED: unique symbol = Symbol('failed');
+type Reply = unknown | typeof FAILED;
+
 export class QueueProbe {
-  private down = false;
+  private restUntil = 0;
+  private readonly onError: (kind: ProbeErrorKind, message: string) => void;
+  private readonly restMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly client: RedisLike | undefined,
     private readonly eventId: string,
-    private readonly onDown: (reason: string) => void = () => undefined,
+    opts: ProbeOptions = {},
   ) {
-    if (client === undefined) this.down = true;
+    this.onError = opts.onError ?? (() => undefined);
+    this.restMs = opts.restMs ?? 5000;
+    this.now = opts.now ?? Date.now;
   }
 
+  /** Probes are configured (REDIS_URL set); they may still be resting after an outage. */
   get enabled(): boolean {
-    return !this.down;
+    return this.client !== undefined;
   }
 
-  private async send(command: string, ...args: Array<string | number>): Promise<unknown> {
-    if (this.down || this.client === undefined) return undefined;
+  private async send(command: string, ...args: Array<string | number>): Promise<Reply> {
+    if (this.client === undefined || this.now() < this.restUntil) return FAILED;
     try {
       return await this.client.sendCommand(command, ...args);
     } catch (err) {
-      this.down = true;
-      this.onDown(String(err instanceof Error ? err.message : err));
-      return undefined;
+      const kind = classifyRejection(err);
+      if (kind === 'nil') return null;
+      if (kind === 'connection') this.restUntil = this.now() + this.restMs;
+      this.onError(kind, `${command}: ${rejectionText(err)}`);
+      return FAILED;
     }
   }
 
+  /** ZCARD of the queue and SCARD of the active set, or undefined when Redis did not answer. */
   async counts(): Promise<Counts | undefined> {
     const depth = await this.send('ZCARD', queueKey(this.eventId));
+    if (depth === FAILED) return undefined;
     const active = await this.send('SCARD', activeKey(this.eventId));
-    if (depth === undefined || active === undefined) return undefined;
+    if (active === FAILED) return undefined;
     return { depth: parseCount(depth), active: parseCount(active) };
   }
 
+  /** A user's rank and score in the queue (null when not queued) and whether it is active. */
   async ownState(userId: string): Promise<OwnState | undefined> {
     const rank = await this.send('ZRANK', queueKey(this.eventId), userId);
+    if (rank === FAILED) return undefined;
     const score = await this.send('ZSCORE', queueKey(this.eventId), userId);
+    if (score === FAILED) return undefined;
     const member = await this.send('SISMEMBER', activeKey(this.eventId), userId);
-    if (this.down) return undefined;
+    if (member === FAILED) return undefined;
     return { rank: rank === null ? null : parseCount(rank), score: parseScore(score), active: parseCount(member) === 1 };
   }
 
+  /** The queue's first member, null when the queue is empty, undefined when Redis did not answer. */
   async head(): Promise<QueueHead | null | undefined> {
     const reply = await this.send('ZRANGE', queueKey(this.eventId), 0, 0, 'WITHSCORES');
-    if (this.down) return undefined;
+    if (reply === FAILED) return undefined;
     return parseWithScores(reply)[0] ?? null;
   }
-}
 
-/** One Redis client per VU, created in the init context as xk6-redis requires. */
-export function redisClient(url: string): RedisLike | undefined {
-  return url === '' ? undefined : new Client(url);
+  /** One PING, for setup(): resolves to undefined when Redis answers, else the failure's text. */
+  async ping(): Promise<string | undefined> {
+    if (this.client === undefined) return 'no client';
+    try {
+      await this.client.sendCommand('PING');
+      return undefined;
+    } catch (err) {
+      return rejectionText(err);
+    }
+  }
 }

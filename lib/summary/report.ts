@@ -23,7 +23,19 @@ export interface SummaryOutputsOptions {
   text: string;
   /** Diagnosis lines printed after the text, each prefixed with 'diagnosis: '. */
   notes?: string[];
+  /**
+   * The files' path without extension (RESULTS_PREFIX, e.g. results/mass-burst-20261127T040000Z-i1of4);
+   * default `<resultsDir>/<scenario>-<UTC stamp>`.
+   */
+  prefix?: string;
+  /** Stored beside k6's data in the JSON file as `queue_k6` (the run's identity and parameters). */
+  meta?: Record<string, unknown>;
+  /** One instance of a split run: also print the partial summary as one marked line for `make verdict`. */
+  partial?: boolean;
 }
+
+/** Marks the line that carries an instance's partial summary on stdout (found anywhere in a log line). */
+export const PARTIAL_MARKER = 'QUEUE_K6_PARTIAL ';
 
 export const NOTE_PREFIX = 'diagnosis: ';
 
@@ -69,17 +81,23 @@ export function summaryOutputs(opts: SummaryOutputsOptions): Record<string, stri
   const name = fileSafeName(opts.scenario);
   const stamp = fileTimestamp(opts.now);
   const dir = (opts.resultsDir === undefined ? 'results' : opts.resultsDir).replace(/\/+$/, '');
-  const base = (dir === '' ? '' : dir + '/') + name + '-' + stamp;
+  const given = opts.prefix === undefined ? '' : opts.prefix.trim();
+  const base = given !== '' ? given : (dir === '' ? '' : dir + '/') + name + '-' + stamp;
 
   let stdout = opts.text.replace(/\n+$/, '') + '\n';
   const notes = (opts.notes || []).filter((n) => n !== '');
   if (notes.length > 0) stdout += '\n' + formatNotes(notes) + '\n';
+  const data = opts.meta === undefined ? opts.data : { ...opts.data, queue_k6: opts.meta };
+  if (opts.partial === true) {
+    const partial = { ...(opts.meta || {}), data: { metrics: opts.data.metrics, state: opts.data.state, options: opts.data.options } };
+    stdout += '\n' + PARTIAL_MARKER + JSON.stringify(partial) + '\n';
+  }
 
   // JUnit's timestamp is an ISO 8601 date-time without a zone (always UTC here).
   const isoSeconds = opts.now.toISOString().slice(0, 19);
   return {
     stdout,
-    [base + '.json']: JSON.stringify(opts.data, null, 2) + '\n',
+    [base + '.json']: JSON.stringify(data, null, 2) + '\n',
     [base + '.junit.xml']: thresholdsJUnit(opts.data, { suiteName: opts.scenario, timestamp: isoSeconds }),
   };
 }

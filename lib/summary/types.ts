@@ -60,4 +60,6 @@ export interface SummaryData {
   state: SummaryState;
   /** Keyed by metric name; sub-metrics as `name{tag:value}`. */
   metrics: Record<string, SummaryMetric>;
+  /** What setup() returned (k6's js/summary.go); absent or undefined when it returned nothing. */
+  setup_data?: unknown;
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '../support/redis.ts';
+import { freePort, tcpProxy } from '../support/redis.ts';
 import { explain, ROOT, runK6, runScenario, startStack } from '../support/scenario.ts';
 
 const PASSWORD = 'e2e-password';
@@ -40,12 +40,40 @@ test('a non-UUID EVENT_ID is refused before anything runs (exit 107)', async () 
   assert.match(r.stderr, /invalid EVENT_ID; reason: expected a UUID/);
 });
 
-test('Redis unreachable: probes are skipped with one warning, their thresholds do not fail', async () => {
+test('Redis unreachable at the start: setup names the redacted URL and how to run without probes (exit 107)', async () => {
   const port = await freePort();
-  const r = await runScenario({ scenario: 'threshold-overflow', threshold: 10, intervalMs: 1000, env: { REDIS_URL: `redis://127.0.0.1:${port}`, DWELL_MS: '3000' } });
-  assert.equal(r.code, 0, explain(r));
-  assert.equal((r.stderr.match(/Redis probes skipped/g) ?? []).length, 1, r.stderr);
-  assert.match(r.stdout, /the Redis probes took no sample/);
+  const stack = await startStack({ threshold: 10, intervalMs: 1000 });
+  try {
+    const r = await runK6('threshold-overflow', { API_URL: stack.target.url, REDIS_URL: `redis://:redis-secret@127.0.0.1:${port}`, USER_PASSWORD: PASSWORD }, 60_000);
+    assert.equal(r.code, 107, explain(r));
+    assert.match(r.stderr, new RegExp(`cannot use redis://127\\.0\\.0\\.1:${port} \\(dial tcp 127\\.0\\.0\\.1:${port}: connect: connection refused\\)`));
+    assert.match(r.stderr, /REDIS_URL= \(empty\)/);
+    assert.doesNotMatch(r.stderr + r.stdout, /redis-secret|e2e-password/);
+  } finally {
+    await stack.stop();
+  }
+});
+
+test('Redis lost in the middle of a run: the probe errors are counted and fail the run (exit 99)', async () => {
+  // The probes reach Redis through a proxy that is cut after a few seconds; the target keeps its own connection.
+  const stack = await startStack({ threshold: 10, intervalMs: 1000 });
+  const proxy = await tcpProxy(stack.redis.port);
+  const cut = setTimeout(() => proxy.cut(), 4000);
+  try {
+    const r = await runK6('threshold-overflow', {
+      API_URL: stack.target.url, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, USER_PASSWORD: PASSWORD,
+      QUEUE_THRESHOLD: '10', QUEUE_PROCESSOR_INTERVAL: '1000', DWELL_MS: '3000',
+    }, 120_000);
+    assert.equal(r.code, 99, explain(r));
+    assert.ok(r.failed.includes('queue_probe_errors count==0'), explain(r));
+    assert.ok((r.summary?.metrics.queue_probe_errors?.values.count ?? 0) > 0);
+    assert.match(r.stdout, /the Redis probes failed \d+ time\(s\)/);
+    assert.match(r.stderr, /Redis probe failed at redis:\/\/127\.0\.0\.1:\d+ \(connection: /);
+  } finally {
+    clearTimeout(cut);
+    await proxy.close();
+    await stack.stop();
+  }
 });
 
 test('the target runs another threshold: the run stops at once and says how to fix it (exit 108)', async () => {

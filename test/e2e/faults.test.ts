@@ -1,62 +1,101 @@
-// Each defect of the contract, switched on in the reference target, makes the
-// scenario meant for it fail, on the threshold meant for it.
-import { test } from 'node:test';
+// The fault matrix: each defect of the contract, switched on in the reference
+// target, makes the scenario meant for it fail on the threshold meant for it,
+// at the scenario's own defaults (what `make scenario-N` runs), with the
+// processor's first tick at a random phase, on every run. No case is tuned to
+// its fault: the scenarios make the faults show (holders keep slots across a
+// tick; check-race sends every check at once).
+//
+// FAULT_RUNS (default 1) runs each case that many times, and also runs each
+// scenario against the correct target that many times when above 1;
+// OVER_ADMIT_RUNS (default 3) for over-admit, the fault that once escaped on
+// the timer's phase. `make test-faults` runs the full matrix (5 of each).
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explain, runScenario, type RunResult } from '../support/scenario.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { explain, ROOT, runScenario, type RunResult } from '../support/scenario.ts';
 
-function assertFailedOn(r: RunResult, ...expected: string[]): void {
-  assert.equal(r.code, 99, explain(r));
-  assert.match(r.stderr, /thresholds on metrics '.*' have been crossed/);
-  for (const e of expected) assert.ok(r.failed.includes(e), `expected "${e}" among the failed thresholds\n${explain(r)}`);
+interface Defaults { users: number; queueThreshold: number; processorIntervalMs: number; dwellMs: number; arrivalDelayMs: number }
+const defaults = JSON.parse(readFileSync(join(ROOT, 'scenarios/defaults.json'), 'utf8')) as Record<string, Defaults>;
+
+function runs(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`invalid ${name}; reason: expected an integer >= 1, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+const FAULT_RUNS = runs('FAULT_RUNS', 1);
+const OVER_ADMIT_RUNS = runs('OVER_ADMIT_RUNS', Math.max(3, FAULT_RUNS));
+
+interface Case {
+  fault: string | null;
+  scenario: string;
+  /** The threshold (metric and expression, as the summary names it) that must fail. */
+  failsOn: (d: Defaults) => string;
+  /** A line the diagnosis must print, when the fault has a plain-language reading. */
+  says?: RegExp;
 }
 
-const rate = { scenario: 'processing-rate', threshold: 5, intervalMs: 1500 };
+const CASES: Case[] = [
+  { fault: 'racy-admission', scenario: 'mass-burst', failsOn: (d) => `queue_admitted_immediately count==${d.queueThreshold}` },
+  { fault: 'racy-admission', scenario: 'check-race', failsOn: (d) => `queue_admitted_immediately count==${d.queueThreshold}` },
+  { fault: 'over-admit', scenario: 'processing-rate', failsOn: () => 'queue_invariant_violations{kind:batch_over_free_slots} count==0', says: /invariant batch_over_free_slots broken/ },
+  { fault: 'silent-admission', scenario: 'processing-rate', failsOn: () => 'queue_invariant_violations{kind:silent_admission} count==0', says: /admitted without being told \(silent admission, defect 2\)/ },
+  { fault: 'no-release', scenario: 'processing-rate', failsOn: () => 'queue_admission_timeouts count==0', says: /the queue starved/ },
+  { fault: 'stalled-processor', scenario: 'processing-rate', failsOn: () => 'queue_admission_timeouts count==0', says: /the processor looks stalled/ },
+  { fault: 'lifo', scenario: 'processing-rate', failsOn: () => 'queue_invariant_violations{kind:fifo} count==0', says: /invariant fifo broken/ },
+  { fault: 'wrong-estimate', scenario: 'processing-rate', failsOn: (d) => `queue_wait_estimate_error p(95)<=${d.processorIntervalMs + d.dwellMs + 1000}` },
+  { fault: 'requeue-on-reconnect', scenario: 'reconnect', failsOn: () => 'queue_invariant_violations{kind:score_changed} count==0', says: /invariant score_changed broken/ },
+  { fault: 'no-session-restore', scenario: 'reconnect', failsOn: () => 'queue_session_restored rate==1' },
+];
 
-test('racy-admission: the burst overshoots the threshold (mass-burst)', async () => {
-  const r = await runScenario({ scenario: 'mass-burst', threshold: 10, intervalMs: 1000, faults: ['racy-admission'], env: { USERS: '40', DWELL_MS: '300' } });
-  assertFailedOn(r, 'queue_admitted_immediately count==10');
-  assert.ok((r.summary?.metrics.queue_admitted_immediately?.values.count ?? 0) > 10);
+const table: string[] = [];
+after(() => {
+  // The matrix, for the log (and a closing note): one line per case.
+  console.log(['', '| fault | scenario | threshold that must fail | failed on it |', '| --- | --- | --- | --- |', ...table].join('\n'));
 });
 
-test('over-admit: a batch admits more than the free slots (processing-rate)', async () => {
-  const r = await runScenario({ ...rate, faults: ['over-admit'], env: { DWELL_MS: '3000' } });
-  assertFailedOn(r, 'queue_invariant_violations{kind:batch_over_free_slots} count==0', 'queue_probe_active max<=5');
-});
+function record(c: Case, results: RunResult[], expected: string): void {
+  const hits = results.filter((r) => (c.fault === null ? r.code === 0 : r.code === 99 && r.failed.includes(expected))).length;
+  table.push(`| ${c.fault ?? '(none: correct target)'} | ${c.scenario} | ${c.fault === null ? 'none (exit 0)' : expected} | ${hits} of ${results.length} |`);
+}
 
-test('silent-admission: users are admitted without being told (processing-rate)', async () => {
-  const r = await runScenario({ ...rate, faults: ['silent-admission'], env: { DWELL_MS: '400', ADMISSION_TIMEOUT_MS: '5000' } });
-  assertFailedOn(r, 'queue_invariant_violations{kind:silent_admission} count==0', 'queue_admission_timeouts count==0');
-});
+async function runCase(c: Case, times: number): Promise<void> {
+  const d = defaults[c.scenario]!;
+  const expected = c.failsOn(d);
+  const results: RunResult[] = [];
+  try {
+    for (let i = 0; i < times; i++) {
+      const r = await runScenario({
+        scenario: c.scenario,
+        threshold: d.queueThreshold,
+        intervalMs: d.processorIntervalMs,
+        faults: c.fault === null ? [] : [c.fault],
+        phaseMs: 'random',
+        timeoutMs: 300_000,
+      });
+      results.push(r);
+      if (c.fault === null) {
+        assert.equal(r.code, 0, `run ${i + 1} of ${times}: ${explain(r)}`);
+        continue;
+      }
+      assert.equal(r.code, 99, `run ${i + 1} of ${times}: ${explain(r)}`);
+      assert.match(r.stderr, /thresholds on metrics '.*' have been crossed/);
+      assert.ok(r.failed.includes(expected), `run ${i + 1} of ${times}: expected "${expected}" among the failed thresholds\n${explain(r)}`);
+      if (c.says) assert.match(r.stdout, c.says, `run ${i + 1} of ${times}: the diagnosis should say so\n${explain(r)}`);
+    }
+  } finally {
+    record(c, results, expected);
+  }
+}
 
-test('no-release: leaving frees no slot and the queue starves (processing-rate)', async () => {
-  const r = await runScenario({ ...rate, faults: ['no-release'], env: { DWELL_MS: '400', ADMISSION_TIMEOUT_MS: '5000' } });
-  assertFailedOn(r, 'queue_admission_timeouts count==0', 'queue_admitted_from_queue count==15');
-  assert.match(r.stdout, /the queue starved/);
-});
+for (const c of CASES) {
+  const times = c.fault === 'over-admit' ? OVER_ADMIT_RUNS : FAULT_RUNS;
+  test(`${c.fault} fails ${c.scenario} on ${c.failsOn(defaults[c.scenario]!)} (${times} run(s), random phase, scenario defaults)`, () => runCase(c, times));
+}
 
-test('stalled-processor: nobody is admitted from the queue (processing-rate)', async () => {
-  // Long enough a wait for the probe to see the queue stall with free slots for two intervals.
-  const r = await runScenario({ ...rate, faults: ['stalled-processor'], env: { DWELL_MS: '400', ADMISSION_TIMEOUT_MS: '8000' } });
-  assertFailedOn(r, 'queue_admission_timeouts count==0', 'queue_admitted_from_queue count==15');
-  assert.match(r.stdout, /the processor looks stalled/);
-});
-
-test('lifo: later arrivals are admitted before earlier ones (processing-rate)', async () => {
-  const r = await runScenario({ ...rate, faults: ['lifo'], env: { DWELL_MS: '400' } });
-  assertFailedOn(r, 'queue_invariant_violations{kind:fifo} count==0');
-});
-
-test('wrong-estimate: estimatedWait is far from the real wait (processing-rate)', async () => {
-  const r = await runScenario({ ...rate, faults: ['wrong-estimate'], env: { DWELL_MS: '400' } });
-  assertFailedOn(r, 'queue_wait_estimate_error p(95)<=2900');
-});
-
-test('requeue-on-reconnect: a refresh sends the user to the back (reconnect)', async () => {
-  const r = await runScenario({ scenario: 'reconnect', threshold: 3, intervalMs: 1000, faults: ['requeue-on-reconnect'], env: { DWELL_MS: '2000' } });
-  assertFailedOn(r, 'queue_invariant_violations{kind:score_changed} count==0');
-});
-
-test('no-session-restore: a refresh gets no session-restored (reconnect)', async () => {
-  const r = await runScenario({ scenario: 'reconnect', threshold: 3, intervalMs: 1000, faults: ['no-session-restore'], env: { DWELL_MS: '2000' } });
-  assertFailedOn(r, 'queue_session_restored rate==1');
-});
+if (FAULT_RUNS > 1) {
+  for (const scenario of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect', 'check-race']) {
+    test(`the correct target passes ${scenario} (${FAULT_RUNS} runs, random phase)`, () => runCase({ fault: null, scenario, failsOn: () => '' }, FAULT_RUNS));
+  }
+}

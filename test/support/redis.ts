@@ -1,7 +1,7 @@
 // Starts a throwaway redis-server on a free loopback port for a test, and stops it.
 // Nothing is persisted: no RDB, no AOF, a fresh process per call.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { createServer, connect, type Socket } from 'node:net';
 
 export interface RedisServer {
   url: string;
@@ -66,4 +66,45 @@ export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };
+}
+
+export interface TcpProxy {
+  port: number;
+  /** Closes every connection and refuses new ones: the server behind it looks gone. */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+/** A loopback TCP proxy to a local port, to take a server away from one client mid-run. */
+export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect({ port: targetPort, host: '127.0.0.1' });
+    sockets.add(client);
+    sockets.add(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop);
+    upstream.on('error', drop);
+    client.on('close', drop);
+    upstream.on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('tcpProxy: no port');
+  let closed = false;
+  const close = (): Promise<void> => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    if (closed) return Promise.resolve();
+    closed = true;
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+  return { port: addr.port, cut: () => void close(), close };
 }

@@ -4,7 +4,7 @@
 // are the test's own. Returns the exit code, the output and the summary data
 // that handleSummary wrote.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +28,19 @@ export interface RunResult {
 
 export interface Stack { redis: RedisServer; target: TargetHandle; stop(): Promise<void> }
 
-export async function startStack(opts: { threshold: number; intervalMs: number; faults?: string[] }): Promise<Stack> {
+export interface StackOptions {
+  threshold: number;
+  intervalMs: number;
+  faults?: string[];
+  /** The processor's first tick; default 'random', so no verdict depends on the timer's phase. */
+  phaseMs?: number | 'random';
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
   const redis = await startRedis();
   try {
     const target = await startTarget(
-      { port: 0, threshold: opts.threshold, processorIntervalMs: opts.intervalMs, redisUrl: redis.url, faults: opts.faults ?? [], kdfCost: 1024 },
+      { port: 0, threshold: opts.threshold, processorIntervalMs: opts.intervalMs, redisUrl: redis.url, faults: opts.faults ?? [], kdfCost: 1024, processorPhaseMs: opts.phaseMs ?? 'random' },
       { log: () => undefined },
     );
     return { redis, target, stop: async () => { await target.close(); await redis.stop(); } };
@@ -42,10 +50,12 @@ export async function startStack(opts: { threshold: number; intervalMs: number; 
   }
 }
 
-export function runK6(script: string, env: Record<string, string>, timeoutMs: number): Promise<RunResult> {
+export function runK6(script: string, env: Record<string, string>, timeoutMs: number, args: string[] = []): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'queue-k6-e2e-'));
+  // k6 creates no folder for handleSummary's files (k6-reference, "Exit codes"): make sets it up, so do the tests.
+  mkdirSync(join(dir, 'results'));
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [join(ROOT, 'tools/k6.sh'), 'run', '--quiet', join(ROOT, 'build', `${script}.js`)], {
+    const child = spawn('bash', [join(ROOT, 'tools/k6.sh'), 'run', '--quiet', ...args, join(ROOT, 'build', `${script}.js`)], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,13 +97,16 @@ export interface ScenarioRun {
   threshold: number;
   intervalMs: number;
   faults?: string[];
+  phaseMs?: number | 'random';
+  /** Extra k6 flags, e.g. --secret-source=file=... */
+  args?: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
 }
 
 /** Starts Redis and the target, runs the scenario against them, stops both. */
 export async function runScenario(run: ScenarioRun): Promise<RunResult> {
-  const stack = await startStack({ threshold: run.threshold, intervalMs: run.intervalMs, faults: run.faults });
+  const stack = await startStack({ threshold: run.threshold, intervalMs: run.intervalMs, faults: run.faults, phaseMs: run.phaseMs });
   try {
     return await runK6(run.scenario, {
       API_URL: stack.target.url,
@@ -102,7 +115,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       QUEUE_THRESHOLD: String(run.threshold),
       QUEUE_PROCESSOR_INTERVAL: String(run.intervalMs),
       ...run.env,
-    }, run.timeoutMs ?? 120_000);
+    }, run.timeoutMs ?? 120_000, run.args ?? []);
   } finally {
     await stack.stop();
   }
