@@ -3,6 +3,18 @@
 # Without API_URL it starts the reference target and its own Redis, configured
 # with the scenario's QUEUE_THRESHOLD and QUEUE_PROCESSOR_INTERVAL (or yours),
 # and stops them afterwards. With API_URL it runs against that deployment.
+#
+# Results go to $RESULTS_DIR (default results/) under one prefix per run,
+# <scenario>-<UTC stamp>: .json (summary data), .junit.xml, .ndjson.gz (every
+# sample, k6 --out json) and, when report/cli.ts exists, .html.
+#
+# INSTANCES=N (N > 1) splits the run the way the k6-operator does with
+# parallelism N: N k6 processes at once, each with its own execution segment,
+# all queueing for one EVENT_ID, their first arrivals at one START_AT (epoch ms;
+# default: SPLIT_START_DELAY_MS, 15000, from now). Each instance writes <prefix>-i<k>of<N>.*
+# (and .log, its output, also streamed here with an [i<k>of<N>] prefix); then
+# the verdict (verdict/cli.ts) judges the whole run's thresholds on their
+# merged summaries and its exit code is the run's.
 # Usage: tools/run-scenario.sh <scenario> [extra k6 options...]
 set -euo pipefail
 
@@ -11,6 +23,7 @@ cd "$ROOT"
 name="${1:-}"
 shift || true
 script="build/$name.js"
+TSX="$ROOT/node_modules/tsx/dist/esm/index.mjs"
 
 known="$(node -e 'const d=require("./scenarios/defaults.json"); console.log(Object.keys(d).filter(k=>!k.startsWith("$")).join(" "))')"
 if [[ -z "$name" || " $known " != *" $name "* ]]; then
@@ -19,10 +32,33 @@ if [[ -z "$name" || " $known " != *" $name "* ]]; then
 fi
 [[ -f "$script" ]] || { echo "$script is missing: run make build first" >&2; exit 2; }
 
+instances="${INSTANCES:-1}"
+if ! [[ "$instances" =~ ^[0-9]+$ ]] || (( instances < 1 || instances > 1000 )); then
+  echo "invalid INSTANCES; reason: expected an integer from 1 to 1000, got \"$instances\"" >&2
+  exit 2
+fi
+
 # The scenario's defaults, unless the caller set them: the target and k6 must agree.
 default() { node -e 'const d=require("./scenarios/defaults.json")[process.argv[1]]; console.log(d[process.argv[2]] ?? "")' "$name" "$1"; }
 export QUEUE_THRESHOLD="${QUEUE_THRESHOLD:-$(default queueThreshold)}"
 export QUEUE_PROCESSOR_INTERVAL="${QUEUE_PROCESSOR_INTERVAL:-$(default processorIntervalMs)}"
+
+# k6 creates no folder for handleSummary's files (k6-reference: "Exit codes").
+results_dir="${RESULTS_DIR:-results}"
+mkdir -p "$results_dir"
+prefix="$results_dir/$name-$(date -u +%Y%m%dT%H%M%SZ)"
+
+pids=()
+cleanup() {
+  local pid
+  # Instances still running (the script was interrupted): stop the processes this script started.
+  for pid in "${pids[@]}"; do
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  if [[ "${target_started:-}" == 1 ]]; then tools/target-ctl.sh down >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
 
 if [[ -z "${API_URL:-}" ]]; then
   # The built-in target: a throwaway Redis and a local password.
@@ -32,15 +68,105 @@ if [[ -z "${API_URL:-}" ]]; then
     TARGET_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
     export TARGET_PORT
   fi
-  trap 'tools/target-ctl.sh down >/dev/null 2>&1 || true' EXIT
+  target_started=1
   tools/target-ctl.sh up >/dev/null
   # shellcheck disable=SC1091
   set -a; source "$RUN_DIR/target.env"; set +a
   echo "queue-k6: reference target at $API_URL (threshold $QUEUE_THRESHOLD, interval ${QUEUE_PROCESSOR_INTERVAL} ms, faults: ${TARGET_FAULTS:-none})" >&2
 fi
 
-set +e
-tools/k6.sh run "$@" "$script"
-code=$?
-set -e
+samples=()
+if (( instances == 1 )); then
+  set +e
+  tools/k6.sh run --out "json=$prefix.ndjson.gz" -e "RESULTS_PREFIX=$prefix" "$@" "$script"
+  code=$?
+  set -e
+  summary="$prefix.json"
+  junit="$prefix.junit.xml"
+  samples=("$prefix.ndjson.gz")
+else
+  # All instances queue for one event, which is also the run id the verdict checks (unless TESTID is set).
+  if [[ -z "${EVENT_ID:-}" ]]; then EVENT_ID="$(node -e 'console.log(require("crypto").randomUUID())')"; fi
+  export EVENT_ID
+  # k6's sequence of all the segments: 0,1/N,2/N,...,1
+  sequence="0"
+  for (( i = 1; i < instances; i++ )); do sequence+=",$i/$instances"; done
+  sequence+=",1"
+  bound() { if (( $1 == 0 )); then echo 0; elif (( $1 == instances )); then echo 1; else echo "$1/$instances"; fi; }
+  # One instant for every instance's first arrival: processes started together still
+  # initialise at different speeds, and a late instance's users would otherwise
+  # arrive after the first instance's admitted users left (more immediate admissions
+  # than the threshold, on a correct target). The k6-operator aligns its runners
+  # itself (--paused, then one starter).
+  if [[ -z "${START_AT:-}" ]]; then START_AT=$(( $(date +%s%3N) + ${SPLIT_START_DELAY_MS:-15000} )); fi
+  [[ "$START_AT" =~ ^[0-9]+$ ]] || { echo "invalid START_AT; reason: expected epoch milliseconds, got \"$START_AT\"" >&2; exit 2; }
+  echo "queue-k6: $name split over $instances k6 instances, event $EVENT_ID, first arrival at $(date -u -d "@$(( START_AT / 1000 ))" +%H:%M:%SZ), results $prefix-i<k>of$instances.*" >&2
+
+  segments=()
+  for (( i = 0; i < instances; i++ )); do
+    k=$(( i + 1 ))
+    tag="i${k}of${instances}"
+    part="$prefix-$tag"
+    segment="$(bound "$i"):$(bound "$k")"
+    segments+=("$segment")
+    samples+=("$part.ndjson.gz")
+    (
+      set +e
+      tools/k6.sh run --execution-segment "$segment" --execution-segment-sequence "$sequence" \
+        -e "INSTANCES=$instances" -e "EVENT_ID=$EVENT_ID" -e "START_AT=$START_AT" -e "RESULTS_PREFIX=$part" \
+        --out "json=$part.ndjson.gz" "$@" "$script" 2>&1 \
+        | tee "$part.log" | sed -u "s/^/[$tag] /"
+      exit "${PIPESTATUS[0]}"
+    ) &
+    pids+=("$!")
+  done
+
+  inputs=()
+  for (( i = 0; i < instances; i++ )); do
+    k=$(( i + 1 ))
+    part="$prefix-i${k}of${instances}"
+    set +e
+    wait "${pids[$i]}"
+    instance_code=$?
+    set -e
+    echo "queue-k6: instance i${k}of${instances} (segment ${segments[$i]}) exited $instance_code" >&2
+    # The summary file, else the marker line in the instance's output (handleSummary could not write the file).
+    if [[ -f "$part.json" ]]; then inputs+=("$part.json")
+    elif grep -q 'QUEUE_K6_PARTIAL ' "$part.log" 2>/dev/null; then inputs+=("$part.log")
+    else echo "queue-k6: instance i${k}of${instances} left no summary (see $part.log)" >&2
+    fi
+  done
+  pids=()
+
+  summary="$prefix-verdict.json"
+  junit="$prefix-verdict.junit.xml"
+  if (( ${#inputs[@]} == 0 )); then
+    echo "queue-k6: no instance left a summary: no verdict" >&2
+    code=2
+  else
+    # The verdict says "N of M instances" and fails when some are missing.
+    set +e
+    node --import "$TSX" verdict/cli.ts --results "$results_dir" --out "$prefix-verdict" "${inputs[@]}"
+    code=$?
+    set -e
+  fi
+fi
+
+# The HTML report, when this checkout has one: its failure is a warning, never the run's verdict.
+report=""
+if [[ -f report/cli.ts && -f "$summary" ]]; then
+  report_args=(--summary "$summary")
+  for s in "${samples[@]}"; do [[ -f "$s" ]] && report_args+=(--samples "$s"); done
+  if report_err="$(node --import "$TSX" report/cli.ts "${report_args[@]}" --out "$prefix.html" 2>&1 >/dev/null)"; then
+    report="$prefix.html"
+  else
+    echo "queue-k6: warning: the HTML report failed: ${report_err:-exit code $?}" >&2
+  fi
+fi
+
+show() { if [[ -f "$2" ]]; then printf 'queue-k6: %-8s %s\n' "$1" "$2"; fi; }
+show summary "$summary"
+show junit "$junit"
+for s in "${samples[@]}"; do show samples "$s"; done
+if [[ -n "$report" ]]; then show report "$report"; fi
 exit "$code"
