@@ -5,13 +5,12 @@ SHELL := /bin/bash
 # Command-line and environment parameters reach the scripts (USERS, API_URL, ...).
 .EXPORT_ALL_VARIABLES:
 
-K6_COMPAT ?= current
 # The summary renderer: k6's jslib URL when a k6 binary will run the scripts,
 # the bundled copy when the Node runner will (it cannot fetch remote modules).
 ifeq ($(origin K6_SUMMARY), undefined)
 K6_SUMMARY := $(if $(or $(K6),$(wildcard .bin/k6),$(shell command -v k6 2>/dev/null)),remote,local)
 endif
-SCENARIOS := threshold-overflow processing-rate mass-burst reconnect
+SCENARIOS := threshold-overflow processing-rate mass-burst reconnect check-race
 
 ## help: list the targets
 help:
@@ -22,9 +21,10 @@ install: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-## build: bundle scenarios/*.ts into build/*.js (K6_COMPAT=current|legacy, K6_SUMMARY=remote|local)
+## build: bundle scenarios/*.ts into build/*.js, one CommonJS bundle for every k6 from 0.46 to 2.x (K6_SUMMARY=remote|local)
 build: install
 	node tools/build.mjs
+	@mkdir -p results
 
 ## typecheck: strict tsc for the k6 side (scenarios, lib) and the Node side (target, runner, tests)
 typecheck: install
@@ -38,6 +38,10 @@ test: install
 test-unit: install
 	bash tools/test.sh unit
 
+## test-faults: the full fault matrix (each fault 5 times and the correct target 5 times, random processor phase, about 45 min)
+test-faults: install
+	FAULT_RUNS=$${FAULT_RUNS:-5} bash tools/test.sh faults
+
 ## k6: build .bin/k6 = k6 + xk6-redis with xk6 (versions in tools/versions.env)
 k6:
 	bash tools/build-k6.sh
@@ -50,10 +54,25 @@ scenario-2: processing-rate
 scenario-3: mass-burst
 ## scenario-4: reconnect
 scenario-4: reconnect
+## scenario-5: check-race (beyond the guide; every check at one instant)
+scenario-5: check-race
 
-## threshold-overflow | processing-rate | mass-burst | reconnect: run that scenario by name
+## threshold-overflow | processing-rate | mass-burst | reconnect | check-race: run that scenario by name (INSTANCES=N splits it)
 $(SCENARIOS): build
 	bash tools/run-scenario.sh $@
+
+## verdict: one verdict for a split run (kubectl logs -l k6_cr=NAME,runner=true --tail=-1 | make verdict; or FILE="a.json b.json", or RUN_ID=<id> from results/)
+verdict: install
+	node --import tsx verdict/cli.ts $(if $(FILE),$(FILE),$(if $(RUN_ID),--run $(RUN_ID),-))
+
+## report: one HTML page per run (make runs it after each scenario); SUMMARY=results/X.json [SAMPLES="a.ndjson.gz ..."] [REPORT_OUT=x.html], default the newest results/*.json
+report: install
+	@summary="$${SUMMARY:-$$(ls -t results/*.json 2>/dev/null | head -1)}"; \
+	[[ -n "$$summary" ]] || { echo "no results/*.json to report on: run a scenario first, or set SUMMARY=" >&2; exit 2; }; \
+	samples="$${SAMPLES:-$$(ls "$${summary%.json}".ndjson.gz "$${summary%.json}"-i*.ndjson.gz 2>/dev/null)}"; \
+	args=(--summary "$$summary"); for s in $$samples; do args+=(--samples "$$s"); done; \
+	if [[ -n "$${REPORT_OUT:-}" ]]; then args+=(--out "$$REPORT_OUT"); fi; \
+	node --import tsx report/cli.ts "$${args[@]}"
 
 ## target: run the reference target in the foreground (TARGET_PORT, QUEUE_THRESHOLD, TARGET_FAULTS, ...)
 target: install
@@ -71,8 +90,9 @@ target-down:
 bench: build
 	bash tools/bench.sh
 
-## clean: remove build/, results/ and .run/
+## clean: remove build/, .run/ and the files in results/ (the folder stays, k6 creates none)
 clean:
-	rm -rf build results .run
+	rm -rf build .run
+	find results -mindepth 1 -not -name .gitignore -delete 2>/dev/null || true
 
-.PHONY: help install build typecheck test test-unit k6 scenario-1 scenario-2 scenario-3 scenario-4 $(SCENARIOS) target target-up target-down bench clean
+.PHONY: help install build typecheck test test-unit test-faults k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report target target-up target-down bench clean

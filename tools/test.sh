@@ -2,11 +2,15 @@
 # The test command (make test): type-check both sides, run the Node unit tests,
 # then the end-to-end tests that run the built scenarios on the suite's k6
 # (tools/k6.sh) against the reference target. `tools/test.sh unit` stops after
-# the unit tests; `tools/test.sh e2e` runs only the end-to-end tests.
+# the unit tests; `tools/test.sh e2e` runs only the end-to-end tests;
+# `tools/test.sh faults` only the fault matrix (FAULT_RUNS times each, see
+# test/e2e/faults.test.ts; make test-faults runs it 5 times).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 what="${1:-all}"
+case "$what" in all|unit|e2e|faults) ;; *) echo "usage: tools/test.sh [all|unit|e2e|faults]" >&2; exit 2 ;; esac
+bash tools/ensure-redis.sh
 unit=()
 e2e=()
 
@@ -16,12 +20,17 @@ if [[ "$what" == all || "$what" == unit ]]; then
   echo "== typecheck"
   npm run --silent typecheck
   echo "== unit tests"
-  mapfile -t unit < <(files lib runner target)
+  mapfile -t unit < <(files lib runner target verdict report)
 fi
 if [[ "$what" == all || "$what" == e2e ]]; then
   echo "== build (K6_SUMMARY=${K6_SUMMARY:-local})"
   K6_SUMMARY="${K6_SUMMARY:-local}" node tools/build.mjs
   mapfile -t e2e < <(files test/e2e)
+fi
+if [[ "$what" == faults ]]; then
+  echo "== build (K6_SUMMARY=${K6_SUMMARY:-local})"
+  K6_SUMMARY="${K6_SUMMARY:-local}" node tools/build.mjs
+  e2e=(test/e2e/faults.test.ts)
 fi
 # One node --test run, so its closing summary counts every test.
 node --import tsx --test --test-concurrency=1 "${unit[@]}" "${e2e[@]}"
