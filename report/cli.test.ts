@@ -1,24 +1,17 @@
 // The CLI: flags, default output path, one-line errors, exit codes.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, parseArgs } from './cli.ts';
 import { defaultOutPath } from './report.ts';
 import { syntheticRun, writeSyntheticRun } from './synthetic.ts';
+import { tempDirs } from '../test/support/tempdir.ts';
 
-const TMP = mkdtempSync(join(tmpdir(), 'report-cli-'));
-after(() => rmSync(TMP, { recursive: true, force: true }));
-let tmpCount = 0;
-/** A fresh directory under this file's temporary root, removed after the tests. */
-function tempDir(): string {
-  const dir = join(TMP, String(++tmpCount));
-  mkdirSync(dir);
-  return dir;
-}
+/** A fresh directory, removed after this file's tests. */
+const tempDir = tempDirs('report-cli-');
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -1,26 +1,18 @@
 // Rendering: the drawn geometry and the page's text must match the run's
 // numbers. The HTML is read back with a small tag scanner (no DOM in Node);
 // the browser test checks the same in a real Chromium.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModel, REPORT_METRICS } from './model.ts';
 import { renderReport } from './render.ts';
 import { emptySampleSet, readSamples, type SamplePoint } from './samples.ts';
 import { parseSummary } from './summary.ts';
 import { syntheticRun, writeSyntheticRun, type SyntheticRunOptions } from './synthetic.ts';
+import { tempDirs } from '../test/support/tempdir.ts';
 
-const TMP = mkdtempSync(join(tmpdir(), 'report-render-'));
-after(() => rmSync(TMP, { recursive: true, force: true }));
-let tmpCount = 0;
-/** A fresh directory under this file's temporary root, removed after the tests. */
-function tempDir(): string {
-  const dir = join(TMP, String(++tmpCount));
-  mkdirSync(dir);
-  return dir;
-}
+/** A fresh directory, removed after this file's tests. */
+const tempDir = tempDirs('report-render-');
 
 interface Tag {
   name: string;

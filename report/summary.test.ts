@@ -1,21 +1,14 @@
 // Reading the results JSON (handleSummary data + queue_k6) and the verdict in it.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './samples.ts';
 import { loadSummary, parseSummary, thresholdOutcomes, thresholdStat } from './summary.ts';
+import { tempDirs } from '../test/support/tempdir.ts';
 
-const TMP = mkdtempSync(join(tmpdir(), 'report-summary-'));
-after(() => rmSync(TMP, { recursive: true, force: true }));
-let tmpCount = 0;
-/** A fresh directory under this file's temporary root, removed after the tests. */
-function tempDir(): string {
-  const dir = join(TMP, String(++tmpCount));
-  mkdirSync(dir);
-  return dir;
-}
+/** A fresh directory, removed after this file's tests. */
+const tempDir = tempDirs('report-summary-');
 
 test('the aggregation a threshold expression reads', () => {
   assert.equal(thresholdStat('count==10'), 'count');

@@ -5,7 +5,8 @@ import { parseDuration } from './duration.ts';
 import { invalidConfig } from './errors.ts';
 import { aggregate, RateSink, type Metric, type MetricType, type Registry, type Sink } from './metrics.ts';
 
-const allowed: Record<MetricType, RegExp> = {
+/** k6's aggregations per metric type (also used by verdict/ to judge merged summaries). */
+export const THRESHOLD_AGGREGATIONS: Record<MetricType, RegExp> = {
   counter: /^(count|rate)$/,
   gauge: /^value$/,
   rate: /^rate$/,
@@ -19,7 +20,8 @@ const allowedText: Record<MetricType, string> = {
 };
 
 type Op = '<' | '<=' | '>' | '>=' | '==' | '===' | '!=';
-const ops: Record<Op, (a: number, b: number) => boolean> = {
+/** k6's threshold operators. */
+export const THRESHOLD_OPS: Record<Op, (a: number, b: number) => boolean> = {
   '<': (a, b) => a < b,
   '<=': (a, b) => a <= b,
   '>': (a, b) => a > b,
@@ -98,7 +100,7 @@ export function buildThresholds(config: unknown, registry: Registry): Threshold[
       if (typeof expr !== 'string') throw invalidConfig(`invalid threshold defined on ${key}; reason: expected a string expression, got ${JSON.stringify(expr)}`);
       const parsed = parseExpression(expr);
       if (parsed === null) throw invalidConfig(`invalid threshold defined on ${key}; reason: malformed expression '${expr}', expected '<aggregation> <operator> <number>'`);
-      if (!allowed[metric.type].test(parsed.agg)) {
+      if (!THRESHOLD_AGGREGATIONS[metric.type].test(parsed.agg)) {
         throw invalidConfig(
           `invalid threshold defined on ${key}; reason: threshold '${expr}' uses the aggregation method '${parsed.agg}', which is not valid for the ${metric.type} metric '${name}' (allowed: ${allowedText[metric.type]})`,
         );
@@ -125,7 +127,7 @@ export function evaluate(thresholds: Threshold[], durationSec: number, onError: 
       t.ok = true;
       continue;
     }
-    t.ok = ops[t.op](aggregate(t.sink, t.agg, durationSec), t.value);
+    t.ok = THRESHOLD_OPS[t.op](aggregate(t.sink, t.agg, durationSec), t.value);
     if (!t.ok) crossed.add(t.metricKey);
   }
   return [...crossed].sort();
@@ -135,5 +137,5 @@ export function evaluate(thresholds: Threshold[], durationSec: number, onError: 
 export function crossedAbortOnFail(thresholds: Threshold[], elapsedMs: number): Threshold[] {
   const durationSec = elapsedMs / 1000;
   // k6 skips empty sinks while the test runs (metrics/engine: ignoreEmptySinks).
-  return thresholds.filter((t) => t.abortOnFail && elapsedMs >= t.delayAbortEvalMs && t.sink.samples > 0 && !ops[t.op](aggregate(t.sink, t.agg, durationSec), t.value));
+  return thresholds.filter((t) => t.abortOnFail && elapsedMs >= t.delayAbortEvalMs && t.sink.samples > 0 && !THRESHOLD_OPS[t.op](aggregate(t.sink, t.agg, durationSec), t.value));
 }

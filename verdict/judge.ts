@@ -20,27 +20,9 @@
 // "inconclusive from summaries" with each instance's value.
 import { compareMetricKeys, parentName } from '../lib/summary/names.ts';
 import type { MetricType, SummaryData, SummaryMetric } from '../lib/summary/types.ts';
-import { parseExpression, type ParsedExpr } from '../runner/thresholds.ts';
+import { parseExpression, THRESHOLD_AGGREGATIONS as ALLOWED, THRESHOLD_OPS as COMPARE, type ParsedExpr } from '../runner/thresholds.ts';
 import { trendIsEmpty } from './merge.ts';
 import { InputError, type InstanceValue, type ThresholdJudgement } from './types.ts';
-
-// k6's aggregations per metric type (the same table as runner/thresholds.ts, which does not export it).
-const ALLOWED: Record<MetricType, RegExp> = {
-  counter: /^(count|rate)$/,
-  gauge: /^value$/,
-  rate: /^rate$/,
-  trend: /^(avg|min|max|med|p\(\d+(\.\d+)?\))$/,
-};
-
-const COMPARE: Record<ParsedExpr['op'], (a: number, b: number) => boolean> = {
-  '<': (a, b) => a < b,
-  '<=': (a, b) => a <= b,
-  '>': (a, b) => a > b,
-  '>=': (a, b) => a >= b,
-  '==': (a, b) => a === b,
-  '===': (a, b) => a === b,
-  '!=': (a, b) => a !== b,
-};
 
 const MONOTONE = new Set<ParsedExpr['op']>(['<', '<=', '>', '>=']);
 

@@ -4,26 +4,19 @@
 // per-user metadata: shared/k6-reference/README.md, "--out json"), shaped like
 // scenario 1 (threshold 10, 15 users 100 ms apart) and scenario 2 (threshold 5,
 // 20 users), against a correct and a faulty waiting room.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeReport } from '../../report/report.ts';
 import { syntheticRun, writeSyntheticRun, type SyntheticRunOptions } from '../../report/synthetic.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { checkReportInBrowser } from '../support/report-browser.ts';
+import { tempDirs } from '../support/tempdir.ts';
 
-const TMP = mkdtempSync(join(tmpdir(), 'report-browser-'));
-after(() => rmSync(TMP, { recursive: true, force: true }));
-let tmpCount = 0;
-/** A fresh directory under this file's temporary root, removed after the tests. */
-function tempDir(): string {
-  const dir = join(TMP, String(++tmpCount));
-  mkdirSync(dir);
-  return dir;
-}
+/** A fresh directory, removed after this file's tests. */
+const tempDir = tempDirs('report-browser-');
 
 const missing = chromiumMissing();
 const skip = missing === undefined ? false : `skipped: ${missing}`;
