@@ -63,6 +63,11 @@ async function redisPassword(): Promise<string | undefined> {
   return (await readSecret(secretsModule(), __ENV, 'REDIS_PASSWORD')).value;
 }
 
+/** The k6 running this: tools/k6.sh passes it (QUEUE_K6_VERSION); a plain k6 run knows its module set. */
+function k6Version(): string {
+  return __ENV.QUEUE_K6_VERSION || `k6 ${detectedLine} (module set)`;
+}
+
 /** This instance's execution segment, when k6 tells (exec.test.options), else null. */
 function executionSegment(): string | null {
   try {
@@ -142,7 +147,7 @@ export function defineScenario(spec: ScenarioSpec) {
       }
     }
     const eventId = cfg.eventId ?? randomUuid();
-    console.log(`${spec.name}: event ${eventId}, ${cfg.users} users over ${vusFor(cfg)} VU(s)${split ? ` split over ${cfg.instances} instances` : ''}, threshold ${cfg.queueThreshold}, interval ${cfg.processorIntervalMs} ms, probes ${probesOn ? redactRedisUrl(cfg.redisUrl) : 'off'}`);
+    console.log(`${spec.name} on ${k6Version()}: event ${eventId}, ${cfg.users} users over ${vusFor(cfg)} VU(s)${split ? ` split over ${cfg.instances} instances` : ''}, threshold ${cfg.queueThreshold}, interval ${cfg.processorIntervalMs} ms, probes ${probesOn ? redactRedisUrl(cfg.redisUrl) : 'off'}`);
     // Every VU is initialised before setup, so arrivals can start right after it,
     // or at START_AT, the instant a split run's instances share.
     let startAt = Date.now() + 500;
@@ -193,7 +198,7 @@ export function defineScenario(spec: ScenarioSpec) {
       runId: eventId === null ? (cfg.testId ?? 'unknown') : runIdOf(cfg, eventId),
       scenario: spec.name,
       eventId,
-      k6Version: __ENV.QUEUE_K6_VERSION || `k6 ${detectedLine} (module set)`,
+      k6Version: k6Version(),
       instances: cfg.instances,
       segment: executionSegment(),
       params: publicParams(cfg, probesOn),

@@ -24,6 +24,9 @@ export interface RunResult {
   /** "metric expression" of every threshold that failed */
   failed: string[];
   junit: string | undefined;
+  /** With keepResults: the run's results/ folder (the caller removes its parent, `workDir`). */
+  resultsDir?: string;
+  workDir?: string;
 }
 
 export interface Stack { redis: RedisServer; target: TargetHandle; stop(): Promise<void> }
@@ -50,7 +53,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
 }
 
-export function runK6(script: string, env: Record<string, string>, timeoutMs: number, args: string[] = []): Promise<RunResult> {
+export function runK6(script: string, env: Record<string, string>, timeoutMs: number, args: string[] = [], keepResults = false): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'queue-k6-e2e-'));
   // k6 creates no folder for handleSummary's files (k6-reference, "Exit codes"): make sets it up, so do the tests.
   mkdirSync(join(dir, 'results'));
@@ -82,12 +85,12 @@ export function runK6(script: string, env: Record<string, string>, timeoutMs: nu
       } catch {
         // no results/: the run ended before handleSummary
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!keepResults) rmSync(dir, { recursive: true, force: true });
       const failed: string[] = [];
       for (const [name, m] of Object.entries(summary?.metrics ?? {})) {
         for (const [expr, t] of Object.entries(m.thresholds ?? {})) if (!t.ok) failed.push(`${name} ${expr}`);
       }
-      resolvePromise({ code, stdout, stderr, summary, failed, junit });
+      resolvePromise({ code, stdout, stderr, summary, failed, junit, ...(keepResults ? { resultsDir: join(dir, 'results'), workDir: dir } : {}) });
     });
   });
 }
@@ -100,6 +103,8 @@ export interface ScenarioRun {
   phaseMs?: number | 'random';
   /** Extra k6 flags, e.g. --secret-source=file=... */
   args?: string[];
+  /** Keep the results/ folder (summary, samples) for the caller, who removes RunResult.workDir. */
+  keepResults?: boolean;
   env?: Record<string, string>;
   timeoutMs?: number;
 }
@@ -115,7 +120,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       QUEUE_THRESHOLD: String(run.threshold),
       QUEUE_PROCESSOR_INTERVAL: String(run.intervalMs),
       ...run.env,
-    }, run.timeoutMs ?? 120_000, run.args ?? []);
+    }, run.timeoutMs ?? 120_000, run.args ?? [], run.keepResults === true);
   } finally {
     await stack.stop();
   }
