@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# make bench: the scale benchmark (bench/scale.ts), then nothing else running.
+# make bench: the report's render time for a 10,000-user run (bench/report-render.ts),
+# the cost of k6 --out json per sample on the Node runner (runner/output-json.bench.ts),
+# then the scale benchmark (bench/scale.ts), each with nothing else running.
 # Sockets need file descriptors on both ends (load generator and target): raise
 # the soft open-files limit to the hard one, at most 20000, before starting.
 # Environment: BENCH_USERS ("1000 5000 10000"), BENCH_USERS_PER_VU, BENCH_HOLD_MS,
@@ -12,4 +14,9 @@ hard="$(ulimit -Hn)"
 want=20000
 if [[ "$hard" != unlimited ]] && (( hard < want )); then want="$hard"; fi
 ulimit -n "$want" || echo "bench: cannot raise ulimit -n to $want (now $(ulimit -n)); large N may fail" >&2
+echo "== report: parse and render a synthetic 10,000-user run's samples"
+timeout --kill-after=10 300 node --import tsx bench/report-render.ts
+echo "== --out json: cost per sample (Node runner)"
+timeout --kill-after=10 300 node --import tsx runner/output-json.bench.ts
+echo "== scale: waiting users per load-generator process"
 exec timeout --kill-after=30 900 node --import tsx bench/scale.ts
