@@ -22,7 +22,7 @@ test('the aggregation a threshold expression reads', () => {
 // shared/k6-reference/summary-data.json is what a real k6 passes to handleSummary:
 // its thresholds "value>100" (failed) and "value<=10" (passed) on a gauge, "p(99)<1000" on a trend.
 test('the recorded k6 summary data: failed thresholds first, each with its observed value', () => {
-  const text = readFileSync('/work/shared/k6-reference/summary-data.json', 'utf8');
+  const text = readFileSync(new URL('../test/fixtures/k6-reference/summary-data.json', import.meta.url), 'utf8');
   const s = parseSummary(text, 'summary-data.json');
   assert.equal(s.hasQueueInfo, false);
   const outcomes = thresholdOutcomes(s);

@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { TESTDATA, runCli } from './testing.ts';
 
-const REFERENCE_DIR = fileURLToPath(new URL('../../shared/k6-reference/', import.meta.url));
+// The recorded k6 data, copied into the repository (test/fixtures/k6-reference);
+// the authority it was copied from sits beside the repository where available.
+const REFERENCE_DIR = fileURLToPath(new URL('../test/fixtures/k6-reference/', import.meta.url));
+const AUTHORITY_DIR = fileURLToPath(new URL('../../shared/k6-reference/', import.meta.url));
 
 interface Summary {
   root_group: unknown;
@@ -128,12 +131,17 @@ describe('exit codes (k6 table)', { concurrency: 4 }, () => {
 });
 
 describe('the recorded k6 reference (shared/k6-reference)', () => {
-  it('summary data matches summary-data.json', async (t) => {
-    const scriptPath = join(REFERENCE_DIR, 'summary-data.script.js');
-    if (!existsSync(scriptPath)) {
-      t.skip(`reference not found at ${REFERENCE_DIR}`);
+  it('the fixtures are the recorded files (where shared/k6-reference is present)', (t) => {
+    if (!existsSync(AUTHORITY_DIR)) {
+      t.skip(`no ${AUTHORITY_DIR} beside this clone to compare the fixtures with`);
       return;
     }
+    for (const f of ['summary-data.json', 'summary-data.script.js']) {
+      assert.equal(readFileSync(join(REFERENCE_DIR, f), 'utf8'), readFileSync(join(AUTHORITY_DIR, f), 'utf8'), f);
+    }
+  });
+  it('summary data matches summary-data.json', async () => {
+    const scriptPath = join(REFERENCE_DIR, 'summary-data.script.js');
     const expected = JSON.parse(readFileSync(join(REFERENCE_DIR, 'summary-data.json'), 'utf8')) as Summary;
     const dir = mkdtempSync(join(tmpdir(), 'runner-ref-'));
     try {

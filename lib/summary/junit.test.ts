@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { escapeXml, failedThresholds, thresholdAggregation, thresholdsJUnit } from './junit';
 import type { SummaryData } from './types';
 
-const FIXTURE = new URL('../../../shared/k6-reference/summary-data.json', import.meta.url);
+const FIXTURE = new URL('../../test/fixtures/k6-reference/summary-data.json', import.meta.url);
 const fixture = (): SummaryData => JSON.parse(readFileSync(FIXTURE, 'utf8')) as SummaryData;
 
 interface XmlElement {

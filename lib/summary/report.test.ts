@@ -5,7 +5,7 @@ import { fileSafeName, fileTimestamp, NOTE_PREFIX, summaryOutputs } from './repo
 import { textSummary } from './text';
 import type { SummaryData } from './types';
 
-const FIXTURE = new URL('../../../shared/k6-reference/summary-data.json', import.meta.url);
+const FIXTURE = new URL('../../test/fixtures/k6-reference/summary-data.json', import.meta.url);
 const fixture = (): SummaryData => JSON.parse(readFileSync(FIXTURE, 'utf8')) as SummaryData;
 const NOW = new Date('2026-11-25T13:15:00.789Z');
 

@@ -5,7 +5,7 @@ import { jUnit, textSummary } from './text';
 import type { SummaryData } from './types';
 
 // The fixture recorded from a real k6 0.48 (repo root/../shared/k6-reference).
-const FIXTURE = new URL('../../../shared/k6-reference/summary-data.json', import.meta.url);
+const FIXTURE = new URL('../../test/fixtures/k6-reference/summary-data.json', import.meta.url);
 const fixture = (): SummaryData => JSON.parse(readFileSync(FIXTURE, 'utf8')) as SummaryData;
 
 const ANSI = /\x1b\[/;
