@@ -90,9 +90,8 @@ target-down:
 bench: build
 	bash tools/bench.sh
 
-## clean: remove build/, .run/ and the files in results/ (the folder stays, k6 creates none)
+## clean: remove build/, results/ and .run/
 clean:
-	rm -rf build .run
-	find results -mindepth 1 -not -name .gitignore -delete 2>/dev/null || true
+	rm -rf build results .run
 
 .PHONY: help install build typecheck test test-unit test-faults k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report target target-up target-down bench clean
