@@ -152,19 +152,25 @@ function secondsLabel(v: number): string {
   return fmt(v, 2);
 }
 
+/**
+ * A chart's frame at the page width: the legend's height above, the plot box,
+ * room for the x axis below. The queue, waits and batches charts share it.
+ */
+function frame(styles: SeriesStyle[], plotH: number, right = 24): { left: number; top: number; plotH: number; box: Box; height: number } {
+  const left = 64;
+  const top = 12 + legendHeight(styles, WIDTH - left - right) + 10;
+  return { left, top, plotH, box: { left, top, width: WIDTH - left - right, height: plotH }, height: top + plotH + 48 };
+}
+
 /** Section 2: queue depth and active set over time, the threshold, the arrival phase and the ticks. */
 export function queueChart(model: ReportModel): string {
   const styles: SeriesStyle[] = [STYLES.active, STYLES.depth];
   if (model.threshold !== null) styles.push(STYLES.threshold);
   if (model.arrival !== null) styles.push({ ...STYLES.arrival, label: model.arrival.source === 'schedule' ? 'arrival phase (schedule)' : 'arrival phase (first to last check)' });
   if (model.ticks.length > 0) styles.push(STYLES.ticks);
-  const left = 64;
-  const right = 96;
-  const top = 12 + legendHeight(styles, WIDTH - left - right) + 10;
-  const plotH = 300;
+  const { left, top, plotH, box } = frame(styles, 300, 96);
   const laneH = model.ticks.length > 0 ? 64 : 0;
   const laneGap = laneH > 0 ? 10 : 0;
-  const box: Box = { left, top, width: WIDTH - left - right, height: plotH };
   const axisY = top + plotH + laneGap + laneH;
   const height = axisY + 48;
 
@@ -266,12 +272,7 @@ export function waitChart(model: ReportModel): string {
   const bounds = boundsByPosition(waits, timeouts);
   if (bounds.length > 0) styles.push(STYLES.bound);
 
-  const left = 64;
-  const right = 24;
-  const top = 12 + legendHeight(styles, WIDTH - left - right) + 10;
-  const plotH = 300;
-  const box: Box = { left, top, width: WIDTH - left - right, height: plotH };
-  const height = top + plotH + 48;
+  const { left, top, plotH, box, height } = frame(styles, 300);
   const positions = [...waits.map((w) => w.position), ...timeouts.map((t) => t.position)];
   const timeoutY = (t: UserTimeout): number | null => t.waitedMs ?? t.boundMs;
   const ys = [...waits.map((w) => w.waitMs), ...bounds.map((b) => b.v), ...timeouts.map(timeoutY).filter((v): v is number => v !== null)];
@@ -378,12 +379,7 @@ export function batchChart(model: ReportModel): string {
   const styles: SeriesStyle[] = [STYLES.batch];
   if (ticks.some(over)) styles.push(STYLES.overAdmit);
   if (withFree.length > 0) styles.push(STYLES.freeSlots);
-  const left = 64;
-  const right = 24;
-  const top = 12 + legendHeight(styles, WIDTH - left - right) + 10;
-  const plotH = 240;
-  const box: Box = { left, top, width: WIDTH - left - right, height: plotH };
-  const height = top + plotH + 48;
+  const { left, top, plotH, box, height } = frame(styles, 240);
   const ts = ticks.map((k) => k.t);
   const tMin = lowest(ts);
   const tMax = highest(ts);

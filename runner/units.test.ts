@@ -6,7 +6,7 @@ import { parseDuration } from './duration.ts';
 import { RunError } from './errors.ts';
 import { Registry, TrendSink, aggregate, defineBuiltins } from './metrics.ts';
 import { Runtime } from './runtime.ts';
-import { buildThresholds, evaluate, parseExpression, parseMetricKey } from './thresholds.ts';
+import { buildThresholds, crossedAbortOnFail, evaluate, parseExpression, parseMetricKey } from './thresholds.ts';
 import { EventLoop, VU } from './vu.ts';
 
 describe('metrics', () => {
@@ -181,4 +181,14 @@ it('an empty rate errors and stays passed, as in k6 (metrics/thresholds.go, graf
   assert.equal(ts.find((t) => t.expr === 'max<=20')!.ok, true, 'an empty trend is judged on zeros');
   assert.equal(errors.length, 1);
   assert.match(errors[0]!, /^Threshold error: unable to apply threshold rate==1/);
+});
+
+it('abortOnFail is not judged on an empty sink while the run goes on (k6 metrics/engine: ignoreEmptySinks during the run)', () => {
+  const r = new Registry();
+  r.define('restored', 'rate');
+  r.define('seen', 'counter');
+  const ts = buildThresholds({ restored: [{ threshold: 'rate==1', abortOnFail: true }], seen: [{ threshold: 'count>0', abortOnFail: true }] }, r);
+  assert.deepEqual(crossedAbortOnFail(ts, 5000), []);
+  r.metrics.get('seen')!.sink.add(0);
+  assert.deepEqual(crossedAbortOnFail(ts, 5000).map((t) => t.metricKey), ['seen'], 'once it has a sample, the rule is judged');
 });
