@@ -3,7 +3,7 @@
 //   node --import tsx bench/report-render.ts
 //
 // Writes a synthetic 10,000-user mass burst in the contract's formats
-// (report/synthetic.ts): threshold 1,000, 9,000 queued and admitted in 9
+// (test/support/synthetic-run.ts): threshold 1,000, 9,000 queued and admitted in 9
 // batches, a processor tick every 6 s and a probe sample every 250 ms for about
 // 10 minutes, plus k6's built-in HTTP/WebSocket lines that the report has to
 // skip. Then builds the report in this process (parse and render timed apart)
@@ -16,7 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeReport } from '../report/report.ts';
-import { syntheticRun, writeSyntheticRun } from '../report/synthetic.ts';
+import { syntheticRun, writeSyntheticRun } from '../test/support/synthetic-run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const USERS = Number(process.env.BENCH_REPORT_USERS ?? 10_000);

@@ -30,7 +30,7 @@ import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts
 import { buildBenchScripts } from './build.ts';
 import { Conductor } from './conductor.ts';
 import { procSample, type ProcSample } from './proc.ts';
-import type { TargetStats } from '../target/server.ts';
+import type { TargetStats } from '../reference-room/server.ts';
 import { serveIfChild, type ChildMessage } from './target-child.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');

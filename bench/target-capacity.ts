@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts';
-import type { TargetStats } from '../target/server.ts';
+import type { TargetStats } from '../reference-room/server.ts';
 import { serveIfChild, type ChildMessage } from './target-child.ts';
 
 const THRESHOLD = 1000;

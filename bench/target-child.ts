@@ -1,12 +1,12 @@
 // The benchmarks run the reference target in a child process, so its memory and
 // CPU are its own. This is that child's side: start the target, say 'ready',
 // answer 'stats' requests, stop when told (SIGTERM) or when the parent goes away.
-import type { TargetConfig, TargetStats } from '../target/server.ts';
+import type { TargetConfig, TargetStats } from '../reference-room/server.ts';
 
 export type ChildMessage = { type: 'ready'; url: string } | { type: 'stats'; stats: TargetStats } | { type: 'error'; message: string };
 
 export async function serveTarget(config: Partial<TargetConfig>, log?: (line: string) => void): Promise<void> {
-  const { startTarget } = await import('../target/server.ts');
+  const { startTarget } = await import('../reference-room/server.ts');
   const target = await startTarget(config, log ? { log } : {});
   const send = (m: ChildMessage) => process.send?.(m);
   process.on('message', (m: { type: string }) => {

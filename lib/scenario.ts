@@ -14,7 +14,7 @@ import { preflightLogin, QueueApi } from './api/client';
 import { accountEmail, arrivalsOverMs, holdersLeaveMs, isHolder, loadConfig, maxRunMs, runIdOf, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
 import { diagnose } from './diagnosis';
 import { ConfigError, randomUuid } from './env';
-import { runProbe } from './flow/probe';
+import { runProbe } from './flow/watcher';
 import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
 import { detectedLine, secretsModule } from './k6/modules';
@@ -22,7 +22,7 @@ import { metrics } from './metrics';
 import { openRedis } from './redis/client';
 import { QueueProbe, redactRedisUrl, type ProbeErrorKind } from './redis/probe';
 import { readSecret } from './secrets';
-import { summaryOutputs } from './summary/report';
+import { summaryOutputs } from './summary/outputs';
 import type { SummaryData } from './summary/types';
 import { buildThresholds, thresholdVars, type ThresholdFile } from './thresholds';
 

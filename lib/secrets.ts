@@ -9,7 +9,7 @@ export interface SecretsLike {
   get(name: string): Promise<string>;
 }
 
-export type Env = Record<string, string | undefined>;
+import type { Env } from './env';
 
 /** The recorded rejection of k6/secrets when no --secret-source is given (k6-reference, "Secrets"). */
 const NO_SOURCE = 'no secret sources are configured';

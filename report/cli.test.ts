@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, parseArgs } from './cli.ts';
 import { defaultOutPath } from './report.ts';
-import { syntheticRun, writeSyntheticRun } from './synthetic.ts';
+import { syntheticRun, writeSyntheticRun } from '../test/support/synthetic-run.ts';
 import { tempDirs } from '../test/support/tempdir.ts';
 
 /** A fresh directory, removed after this file's tests. */

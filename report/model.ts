@@ -3,7 +3,7 @@
 // findings that say in words what the charts show (late users, out-of-order
 // admissions, over-admitting batches). Rendering only draws this model.
 import type { SamplePoint, SampleSet } from './samples.ts';
-import { thresholdOutcomes, type RunSummary, type ThresholdOutcome } from './summary.ts';
+import { thresholdOutcomes, type RunSummary, type ThresholdOutcome } from './run-file.ts';
 
 /** The metrics the report reads; the sample reader skips every other one. */
 export const REPORT_METRICS = [

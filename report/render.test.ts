@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { buildModel, REPORT_METRICS } from './model.ts';
 import { renderReport } from './render.ts';
 import { emptySampleSet, readSamples, type SamplePoint } from './samples.ts';
-import { parseSummary } from './summary.ts';
-import { syntheticRun, writeSyntheticRun, type SyntheticRunOptions } from './synthetic.ts';
+import { parseSummary } from './run-file.ts';
+import { syntheticRun, writeSyntheticRun, type SyntheticRunOptions } from '../test/support/synthetic-run.ts';
 import { tempDirs } from '../test/support/tempdir.ts';
 
 /** A fresh directory, removed after this file's tests. */

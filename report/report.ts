@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { buildModel, REPORT_METRICS, type ReportModel } from './model.ts';
 import { renderReport } from './render.ts';
 import { InputError, describeFsError, emptySampleSet, readSamples } from './samples.ts';
-import { loadSummary } from './summary.ts';
+import { loadSummary } from './run-file.ts';
 
 export interface MakeReportOptions {
   summaryPath: string;

@@ -6,7 +6,7 @@ import { USAGE, parseArgs } from './args.ts';
 import { inspect } from './inspect.ts';
 import { describeEmulation, emulationFromEnv, k6Version, type Emulation } from './k6-lines.ts';
 import { VERSION, run } from './run.ts';
-import { writeStream } from './summary.ts';
+import { writeStream } from './summary-data.ts';
 
 const BANNER = `queue-k6 node runner v${VERSION} (not k6: a stand-in for machines without a k6 binary)`;
 

@@ -13,7 +13,7 @@ import { REDACTED, clearRedactions, log, plain, redact, setLogSink } from './log
 import { mapError } from './modules/http-core.ts';
 import { REDIS_NIL, dialError } from './modules/redis.ts';
 import { SecretStore, parseSecretFile, parseSourceSpec } from './secrets.ts';
-import { SummaryWriteError, writeOutputs } from './summary.ts';
+import { SummaryWriteError, writeOutputs } from './summary-data.ts';
 import { TESTDATA, runCli } from './testing.ts';
 
 const script = (name: string): string => join(TESTDATA, name);

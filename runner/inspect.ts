@@ -7,7 +7,7 @@ import { DEFAULT_EMULATION, type Emulation } from './k6-lines.ts';
 import { instantiate, loadScript } from './loader.ts';
 import { log } from './log.ts';
 import { Runtime } from './runtime.ts';
-import { writeStream } from './summary.ts';
+import { writeStream } from './summary-data.ts';
 import { VU } from './vu.ts';
 
 export interface InspectOptions {

@@ -13,7 +13,7 @@ import { RunError } from './errors.ts';
 import { Registry } from './metrics.ts';
 import { JsonOutput, NanoClock, formatTime, sortedObject } from './output-json.ts';
 import { parseOutputSpec } from './outputs.ts';
-import { trendStatsOf } from './summary.ts';
+import { trendStatsOf } from './summary-data.ts';
 import { CLI, TESTDATA, runCli } from './testing.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'runner-out-json-'));

@@ -13,7 +13,7 @@ import { stopSyncHttp } from './modules/http-sync.ts';
 import { openOutputs } from './outputs.ts';
 import { Runtime } from './runtime.ts';
 import { SecretStore } from './secrets.ts';
-import { SummaryWriteError, buildSummaryData, summaryExport, textSummary, trendStatsOf, writeOutputs, writeStream } from './summary.ts';
+import { SummaryWriteError, buildSummaryData, summaryExport, textSummary, trendStatsOf, writeOutputs, writeStream } from './summary-data.ts';
 import { resolveSegments, type StripedCounter } from './segments.ts';
 import { consolidatedOptions } from './test-options.ts';
 import { buildThresholds, crossedAbortOnFail, evaluate } from './thresholds.ts';

@@ -7,7 +7,7 @@
 // the shortcut options (vus, iterations, duration, stages) are removed, the
 // scenario they derive is under `scenarios`. The object is deeply frozen.
 import { goDuration, parseDuration } from './duration.ts';
-import { DEFAULT_TREND_STATS } from './summary.ts';
+import { DEFAULT_TREND_STATS } from './summary-data.ts';
 
 /** k6's default systemTags, as exec.test.options shows them. */
 const DEFAULT_SYSTEM_TAGS = ['check', 'error', 'error_code', 'expected_response', 'group', 'method', 'name', 'proto', 'scenario', 'service', 'status', 'subproto', 'tls_version', 'url'];

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Process control for the reference target (target/): start it with its own
+# Process control for the reference target (reference-room/): start it with its own
 # throwaway redis-server, wait until it answers, stop everything it started.
 #
 #   tools/target-ctl.sh up     start in the background; prints API_URL=... and REDIS_URL=...
@@ -77,7 +77,7 @@ stop_redis() {
 
 stop_target() {
   local pid
-  if pid="$(live_pid "$TARGET_PID_FILE" target/main.ts)"; then stop_pid "$pid" target; fi
+  if pid="$(live_pid "$TARGET_PID_FILE" reference-room/main.ts)"; then stop_pid "$pid" target; fi
   rm -f "$TARGET_PID_FILE" "$ENV_FILE"
 }
 
@@ -114,7 +114,7 @@ check_port_free() {
 cmd_up() {
   mkdir -p "$RUN_DIR"
   local pid
-  if pid="$(live_pid "$TARGET_PID_FILE" target/main.ts)"; then
+  if pid="$(live_pid "$TARGET_PID_FILE" reference-room/main.ts)"; then
     say "already running (pid $pid); '$0 down' stops it"
     [[ -f "$ENV_FILE" ]] && cat "$ENV_FILE"
     return 0
@@ -122,7 +122,7 @@ cmd_up() {
   check_port_free up
   ensure_redis
   export TARGET_PORT REDIS_URL TARGET_PROCESSOR_PHASE
-  (cd "$ROOT" && exec node --import tsx target/main.ts) >"$TARGET_LOG" 2>&1 </dev/null &
+  (cd "$ROOT" && exec node --import tsx reference-room/main.ts) >"$TARGET_LOG" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$TARGET_PID_FILE"
 
@@ -162,7 +162,7 @@ cmd_run() {
   export TARGET_PORT REDIS_URL TARGET_PROCESSOR_PHASE
   # In the background so that this shell can forward SIGTERM / SIGINT to it and
   # still stop its redis afterwards.
-  (cd "$ROOT" && exec node --import tsx target/main.ts) </dev/null &
+  (cd "$ROOT" && exec node --import tsx reference-room/main.ts) </dev/null &
   RUN_PID=$!
   trap 'kill -TERM "$RUN_PID" 2>/dev/null || true' TERM INT HUP
   local rc=0

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './cli.ts';
-import { correctHalves, counter, partialLine } from './test-fixtures.ts';
+import { correctHalves, counter, partialLine } from '../test/support/verdict-fixtures.ts';
 import { InputError, type InstanceSummary } from './types.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');

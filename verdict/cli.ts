@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { thresholdsJUnit } from '../lib/summary/junit.ts';
-import { fileSafeName, fileTimestamp, NOTE_PREFIX } from '../lib/summary/report.ts';
+import { fileSafeName, fileTimestamp, NOTE_PREFIX } from '../lib/summary/outputs.ts';
 import { textSummary } from '../lib/summary/text.ts';
 import type { SummaryData } from '../lib/summary/types.ts';
 import { runPrefixOf, summariesFromDirectory, summariesFromFile, summariesFromLog, type LogRead } from './inputs.ts';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PARTIAL_MARKER, runPrefixOf, summariesFromDirectory, summariesFromFile, summariesFromLog } from './inputs.ts';
-import { correctHalves, counter, instance, partialLine } from './test-fixtures.ts';
+import { correctHalves, counter, instance, partialLine } from '../test/support/verdict-fixtures.ts';
 import { InputError } from './types.ts';
 
 test('marker lines are found anywhere in a line, kubectl prefixes included; other lines are ignored', () => {

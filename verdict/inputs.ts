@@ -4,7 +4,7 @@
 // back with `kubectl logs`, which may prefix lines with `[pod/x/k6] `).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PARTIAL_MARKER } from '../lib/summary/report.ts';
+import { PARTIAL_MARKER } from '../lib/summary/outputs.ts';
 import { InputError, type InstanceSummary, type RunMeta } from './types.ts';
 
 export { PARTIAL_MARKER };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { SummaryMetric } from '../lib/summary/types.ts';
 import { judge, statValue, type JudgeInstance } from './judge.ts';
 import { mergeData } from './merge.ts';
-import { counter, emptyTrend, instance, rate, trend } from './test-fixtures.ts';
+import { counter, emptyTrend, instance, rate, trend } from '../test/support/verdict-fixtures.ts';
 import { InputError } from './types.ts';
 
 function judged(parts: Array<Record<string, SummaryMetric>>, thresholds: Record<string, string[]>) {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeData, mergeGroups, mergeMetrics } from './merge.ts';
-import { counter, emptyTrend, gauge, instance, rate, trend } from './test-fixtures.ts';
+import { counter, emptyTrend, gauge, instance, rate, trend } from '../test/support/verdict-fixtures.ts';
 import { InputError } from './types.ts';
 
 test('counters: counts are summed; the rate is the summed count over the run duration', () => {

@@ -4,7 +4,7 @@
 // each k6 process failed its own count rules (20 and 0, 30 and 50).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { correctHalves, counter, instance, trend } from './test-fixtures.ts';
+import { correctHalves, counter, instance, trend } from '../test/support/verdict-fixtures.ts';
 import { InputError, type InstanceSummary } from './types.ts';
 import { buildVerdict, runConfigFromMeta } from './verdict.ts';
 

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeReport } from '../../report/report.ts';
-import { syntheticRun, writeSyntheticRun, type SyntheticRunOptions } from '../../report/synthetic.ts';
+import { syntheticRun, writeSyntheticRun, type SyntheticRunOptions } from '../support/synthetic-run.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { checkReportInBrowser } from '../support/report-browser.ts';
 import { tempDirs } from '../support/tempdir.ts';

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTarget, type TargetHandle } from '../../target/server.ts';
+import { startTarget, type TargetHandle } from '../../reference-room/server.ts';
 import { startRedis, type RedisServer } from './redis.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');

@@ -1,5 +1,5 @@
-// CLI entry: `node --import tsx target/main.ts`, configured by the environment
-// (see target/README.md). Stops cleanly on SIGTERM / SIGINT.
+// CLI entry: `node --import tsx reference-room/main.ts`, configured by the environment
+// (see reference-room/README.md). Stops cleanly on SIGTERM / SIGINT.
 import { configFromEnv } from './config.ts';
 import { Faults, type FaultName } from './faults.ts';
 import { redactUrl, startTarget } from './server.ts';

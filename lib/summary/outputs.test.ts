@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileSafeName, fileTimestamp, NOTE_PREFIX, summaryOutputs } from './report';
+import { fileSafeName, fileTimestamp, NOTE_PREFIX, summaryOutputs } from './outputs';
 import { textSummary } from './text';
 import type { SummaryData } from './types';
 

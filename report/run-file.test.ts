@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './samples.ts';
-import { loadSummary, parseSummary, thresholdOutcomes, thresholdStat } from './summary.ts';
+import { loadSummary, parseSummary, thresholdOutcomes, thresholdStat } from './run-file.ts';
 import { tempDirs } from '../test/support/tempdir.ts';
 
 /** A fresh directory, removed after this file's tests. */

@@ -1,4 +1,4 @@
-// Shared by target/*.test.ts: a throwaway redis + target per test, an HTTP
+// Shared by reference-room/*.test.ts: a throwaway redis + target per test, an HTTP
 // helper, users, and Socket.IO clients with bounded waits (no wait without a timeout).
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
