@@ -3,33 +3,12 @@
 // definitions end the run with 104 before anything starts.
 import { parseDuration } from './duration.ts';
 import { invalidConfig } from './errors.ts';
-import { aggregate, RateSink, type Metric, type MetricType, type Registry, type Sink } from './metrics.ts';
+import { aggregate, RateSink, type Metric, type Registry, type Sink } from './metrics.ts';
+import { AGGREGATIONS, AGGREGATIONS_TEXT, MetricKeyError, OPS, parseExpression, parseMetricKey as parseKey, type Op } from '../lib/rules/expression.ts';
 
-/** k6's aggregations per metric type (also used by verdict/ to judge merged summaries). */
-export const THRESHOLD_AGGREGATIONS: Record<MetricType, RegExp> = {
-  counter: /^(count|rate)$/,
-  gauge: /^value$/,
-  rate: /^rate$/,
-  trend: /^(avg|min|max|med|p\(\d+(\.\d+)?\))$/,
-};
-const allowedText: Record<MetricType, string> = {
-  counter: 'count, rate',
-  gauge: 'value',
-  rate: 'rate',
-  trend: 'avg, min, max, med, p(N)',
-};
-
-type Op = '<' | '<=' | '>' | '>=' | '==' | '===' | '!=';
-/** k6's threshold operators. */
-export const THRESHOLD_OPS: Record<Op, (a: number, b: number) => boolean> = {
-  '<': (a, b) => a < b,
-  '<=': (a, b) => a <= b,
-  '>': (a, b) => a > b,
-  '>=': (a, b) => a >= b,
-  '==': (a, b) => a === b,
-  '===': (a, b) => a === b,
-  '!=': (a, b) => a !== b,
-};
+/** k6's aggregations per metric type and operators: the suite's one threshold language (lib/rules/expression.ts). */
+export { AGGREGATIONS as THRESHOLD_AGGREGATIONS, OPS as THRESHOLD_OPS, parseExpression } from '../lib/rules/expression.ts';
+export type { ParsedExpression as ParsedExpr } from '../lib/rules/expression.ts';
 
 export interface Threshold {
   metricKey: string; // "name" or "name{tag:value}"
@@ -43,37 +22,14 @@ export interface Threshold {
   ok: boolean;
 }
 
-export interface ParsedExpr {
-  agg: string;
-  op: Op;
-  value: number;
-}
-
-export function parseExpression(expr: string): ParsedExpr | null {
-  const m = /^\s*([a-z]+|p\(\s*\d+(?:\.\d+)?\s*\))\s*(===|==|!=|<=|>=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$/.exec(expr);
-  if (m === null) return null;
-  return { agg: m[1]!.replace(/\s+/g, ''), op: m[2] as Op, value: Number(m[3]) };
-}
-
-/** "name{a:b,c:d}" → name and tag pairs. */
+/** "name{a:b,c:d}" → name and tag pairs; a malformed selector ends the run with 104. */
 export function parseMetricKey(key: string): { name: string; tags: [string, string][] } {
-  const k = key.trim();
-  const brace = k.indexOf('{');
-  if (brace < 0) return { name: k, tags: [] };
-  if (!k.endsWith('}')) throw invalidConfig(`invalid threshold defined on ${key}; reason: malformed sub-metric selector, expected name{tag:value,...}`);
-  const name = k.slice(0, brace).trim();
-  const inner = k.slice(brace + 1, -1).trim();
-  const tags: [string, string][] = [];
-  if (inner === '') throw invalidConfig(`invalid threshold defined on ${key}; reason: empty sub-metric selector`);
-  for (const part of inner.split(',')) {
-    const colon = part.indexOf(':');
-    if (colon <= 0) throw invalidConfig(`invalid threshold defined on ${key}; reason: sub-metric tag '${part.trim()}' is not tag:value`);
-    const tk = part.slice(0, colon).trim();
-    let tv = part.slice(colon + 1).trim();
-    if (/^(['"]).*\1$/.test(tv)) tv = tv.slice(1, -1);
-    tags.push([tk, tv]);
+  try {
+    return parseKey(key);
+  } catch (err) {
+    if (err instanceof MetricKeyError) throw invalidConfig(`invalid threshold defined on ${key}; reason: ${err.message}`);
+    throw err;
   }
-  return { name, tags };
 }
 
 /** Parses and validates options.thresholds against the metrics the init context registered. */
@@ -100,9 +56,9 @@ export function buildThresholds(config: unknown, registry: Registry): Threshold[
       if (typeof expr !== 'string') throw invalidConfig(`invalid threshold defined on ${key}; reason: expected a string expression, got ${JSON.stringify(expr)}`);
       const parsed = parseExpression(expr);
       if (parsed === null) throw invalidConfig(`invalid threshold defined on ${key}; reason: malformed expression '${expr}', expected '<aggregation> <operator> <number>'`);
-      if (!THRESHOLD_AGGREGATIONS[metric.type].test(parsed.agg)) {
+      if (!AGGREGATIONS[metric.type].test(parsed.agg)) {
         throw invalidConfig(
-          `invalid threshold defined on ${key}; reason: threshold '${expr}' uses the aggregation method '${parsed.agg}', which is not valid for the ${metric.type} metric '${name}' (allowed: ${allowedText[metric.type]})`,
+          `invalid threshold defined on ${key}; reason: threshold '${expr}' uses the aggregation method '${parsed.agg}', which is not valid for the ${metric.type} metric '${name}' (allowed: ${AGGREGATIONS_TEXT[metric.type]})`,
         );
       }
       out.push({ metricKey: key.trim(), expr, ...parsed, abortOnFail, delayAbortEvalMs, sink, ok: true });
@@ -127,7 +83,7 @@ export function evaluate(thresholds: Threshold[], durationSec: number, onError: 
       t.ok = true;
       continue;
     }
-    t.ok = THRESHOLD_OPS[t.op](aggregate(t.sink, t.agg, durationSec), t.value);
+    t.ok = OPS[t.op](aggregate(t.sink, t.agg, durationSec), t.value);
     if (!t.ok) crossed.add(t.metricKey);
   }
   return [...crossed].sort();
@@ -137,5 +93,5 @@ export function evaluate(thresholds: Threshold[], durationSec: number, onError: 
 export function crossedAbortOnFail(thresholds: Threshold[], elapsedMs: number): Threshold[] {
   const durationSec = elapsedMs / 1000;
   // k6 skips empty sinks while the test runs (metrics/engine: ignoreEmptySinks).
-  return thresholds.filter((t) => t.abortOnFail && elapsedMs >= t.delayAbortEvalMs && t.sink.samples > 0 && !THRESHOLD_OPS[t.op](aggregate(t.sink, t.agg, durationSec), t.value));
+  return thresholds.filter((t) => t.abortOnFail && elapsedMs >= t.delayAbortEvalMs && t.sink.samples > 0 && !OPS[t.op](aggregate(t.sink, t.agg, durationSec), t.value));
 }

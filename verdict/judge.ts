@@ -20,7 +20,7 @@
 // "inconclusive from summaries" with each instance's value.
 import { compareMetricKeys, parentName } from '../lib/summary/names.ts';
 import type { MetricType, SummaryData, SummaryMetric } from '../lib/summary/types.ts';
-import { parseExpression, THRESHOLD_AGGREGATIONS as ALLOWED, THRESHOLD_OPS as COMPARE, type ParsedExpr } from '../runner/thresholds.ts';
+import { parseExpression, AGGREGATIONS as ALLOWED, OPS as COMPARE, type ParsedExpression as ParsedExpr } from '../lib/rules/expression.ts';
 import { trendIsEmpty } from './merge.ts';
 import { InputError, type InstanceValue, type ThresholdJudgement } from './types.ts';
 
