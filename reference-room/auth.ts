@@ -88,6 +88,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/** The scrypt N a stored hash was made with (undefined for a malformed one). */
+export function hashCost(stored: string): number | undefined {
+  const [scheme, n] = stored.split('$');
+  return scheme === 'scrypt' && n !== undefined && /^\d+$/.test(n) ? Number(n) : undefined;
+}
+
 // ---- accounts
 
 export interface PublicUser {
@@ -142,12 +148,23 @@ export class UserStore {
     return set === 'OK' ? toPublic(record) : null;
   }
 
-  /** The user when the password matches, else null. */
+  /**
+   * The user when the password matches, else null. A hash made at another cost
+   * than TARGET_KDF_COST is made again at that cost on a good login (as sites do
+   * when they raise their bcrypt cost), so a changed cost governs every login from
+   * the next one on, even for accounts kept in a long-lived Redis.
+   */
   async login(email: string, password: string): Promise<PublicUser | null> {
-    const raw = await this.redis.get(this.key(email));
+    const key = this.key(email);
+    const raw = await this.redis.get(key);
     if (raw === null) return null;
     const record = JSON.parse(raw) as UserRecord;
-    return (await verifyPassword(password, record.passwordHash)) ? toPublic(record) : null;
+    if (!(await verifyPassword(password, record.passwordHash))) return null;
+    if (hashCost(record.passwordHash) !== this.kdfCost) {
+      const updated: UserRecord = { ...record, passwordHash: await hashPassword(password, this.kdfCost) };
+      await this.redis.set(key, JSON.stringify(updated), 'XX');
+    }
+    return toPublic(record);
   }
 
   /** Creates the admin account, or resets its password and role (keeping its id). */

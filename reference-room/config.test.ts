@@ -1,10 +1,11 @@
 // Configuration validation, fault parsing and the JWT / password primitives.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hashPassword, signToken, verifyPassword, verifyToken } from './auth.ts';
+import { hashCost, hashPassword, signToken, verifyPassword, verifyToken } from './auth.ts';
 import { configFromEnv, resolveConfig } from './config.ts';
 import { parseFaults } from './faults.ts';
 import { startTarget } from './server.ts';
+import { api, registerUser, startStack } from './testkit.ts';
 
 const env = (extra: Record<string, string>) => ({ REDIS_URL: 'redis://127.0.0.1:6379', ...extra });
 
@@ -19,6 +20,8 @@ describe('config', () => {
     assert.equal(c.pingIntervalMs, 25_000);
     assert.equal(c.pingTimeoutMs, 60_000);
     assert.equal(c.racyWindowMs, 100);
+    assert.equal(c.processes, 1);
+    assert.equal(c.notify, 'room');
     assert.deepEqual(c.faults, []);
     assert.ok(c.jwtSecret.length >= 32, 'a random secret');
     assert.notEqual(configFromEnv(env({})).jwtSecret, c.jwtSecret);
@@ -28,12 +31,12 @@ describe('config', () => {
     const c = configFromEnv(env({
       TARGET_PORT: '0', TARGET_HOST: '::1', QUEUE_THRESHOLD: '10', QUEUE_PROCESSOR_INTERVAL: '5000', TARGET_FAULTS: ' lifo, over-admit ,',
       JWT_SECRET: 'a-secret-of-enough-length', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'secret', TARGET_KDF_COST: '1024',
-      TARGET_PING_INTERVAL_MS: '1000', TARGET_PING_TIMEOUT_MS: '2000', RACY_WINDOW_MS: '0',
+      TARGET_PING_INTERVAL_MS: '1000', TARGET_PING_TIMEOUT_MS: '2000', RACY_WINDOW_MS: '0', TARGET_PROCESSES: '3', TARGET_NOTIFY: 'user',
     }));
     assert.deepEqual({ ...c }, {
       port: 0, host: '::1', threshold: 10, processorIntervalMs: 5000, redisUrl: 'redis://127.0.0.1:6379', faults: ['lifo', 'over-admit'],
       jwtSecret: 'a-secret-of-enough-length', adminEmail: 'a@b.co', adminPassword: 'secret', kdfCost: 1024,
-      pingIntervalMs: 1000, pingTimeoutMs: 2000, racyWindowMs: 0,
+      pingIntervalMs: 1000, pingTimeoutMs: 2000, racyWindowMs: 0, processes: 3, notify: 'user',
     });
   });
 
@@ -47,6 +50,11 @@ describe('config', () => {
     assert.throws(() => configFromEnv(env({ TARGET_FAULTS: 'lifo,bogus' })),
       /invalid TARGET_FAULTS; reason: unknown fault "bogus"; expected a comma-separated list of: racy-admission, over-admit, .*wrong-estimate/);
     assert.throws(() => configFromEnv(env({ ADMIN_EMAIL: 'a@b.co' })), /ADMIN_EMAIL\/ADMIN_PASSWORD; reason: expected both set or neither/);
+    assert.throws(() => configFromEnv(env({ TARGET_PROCESSES: '0' })), { message: 'invalid TARGET_PROCESSES; reason: expected an integer from 1 to 64, got 0' });
+    assert.throws(() => configFromEnv(env({ TARGET_PROCESSES: 'two' })), /invalid TARGET_PROCESSES; reason: expected an integer from 1 to 64, got "two"/);
+    assert.throws(() => configFromEnv(env({ TARGET_NOTIFY: 'everyone' })), { message: 'invalid TARGET_NOTIFY; reason: expected one of: room, user, got "everyone"' });
+    assert.throws(() => configFromEnv(env({ TARGET_PROCESSES: '8', TARGET_PORT: '65530' })),
+      /invalid TARGET_PORT; reason: expected a port that leaves room for the 8 per-process ports above it \(at most 65527\), got 65530/);
   });
 
   it('secrets are never shown in errors', () => {
@@ -96,6 +104,31 @@ describe('auth primitives', () => {
     assert.equal(await verifyPassword('secret1', h1), true);
     assert.equal(await verifyPassword('secret2', h1), false);
     assert.equal(await verifyPassword('secret1', 'garbage'), false);
+    assert.equal(hashCost(h1), 1024);
+    assert.equal(hashCost('garbage'), undefined);
+  });
+
+  it('TARGET_KDF_COST governs logins: an account hashed at another cost is hashed again at this one on its next good login', async () => {
+    const cheap = await startStack({ kdfCost: 1024 });
+    try {
+      const u = await registerUser(cheap.url);
+      const stored = async () => JSON.parse((await cheap.redis.get(`target:user:${u.email}`))!).passwordHash as string;
+      assert.equal(hashCost(await stored()), 1024);
+      await cheap.target.close();
+      // The same Redis, a costlier room.
+      const costly = await startTarget({ port: 0, kdfCost: 4096, redisUrl: cheap.redisServer.url }, { log: () => undefined });
+      try {
+        assert.equal((await api(costly.url, 'POST', '/api/auth/login', { body: { email: u.email, password: 'wrong-password' } })).status, 401);
+        assert.equal(hashCost(await stored()), 1024, 'a failed login changes nothing');
+        assert.equal((await api(costly.url, 'POST', '/api/auth/login', { body: { email: u.email, password: 'secret123' } })).status, 200);
+        assert.equal(hashCost(await stored()), 4096);
+        assert.equal((await api(costly.url, 'POST', '/api/auth/login', { body: { email: u.email, password: 'secret123' } })).status, 200);
+      } finally {
+        await costly.close();
+      }
+    } finally {
+      await cheap.stop();
+    }
   });
 });
 

@@ -30,7 +30,22 @@ export interface TargetConfig {
    * Tests use 'random' so a fault cannot hide behind the timer's phase.
    */
   processorPhaseMs?: number | 'random';
+  /**
+   * Socket.IO server processes over the one Redis (TARGET_PROCESSES). Above 1 they
+   * are node:cluster workers sharing `port`; worker i also listens alone on
+   * port + 1 + i; room broadcasts cross them through @socket.io/redis-adapter and
+   * worker 0 alone runs the processor (see cluster.ts).
+   */
+  processes: number;
+  /**
+   * Who hears queue-entry-allowed (TARGET_NOTIFY): 'room' (the contract, the real
+   * system) or 'user' (only the admitted user's own sockets, room `user:{id}`).
+   */
+  notify: NotifyMode;
 }
+
+export const NOTIFY_MODES = ['room', 'user'] as const;
+export type NotifyMode = (typeof NOTIFY_MODES)[number];
 
 export const DEFAULTS = {
   port: 3001,
@@ -41,6 +56,8 @@ export const DEFAULTS = {
   pingIntervalMs: 25_000,
   pingTimeoutMs: 60_000,
   racyWindowMs: 100,
+  processes: 1,
+  notify: 'room',
 } as const;
 
 /** Environment variable for each setting, used in error messages and the README. */
@@ -59,6 +76,8 @@ export const ENV_NAMES: Record<keyof TargetConfig, string> = {
   pingTimeoutMs: 'TARGET_PING_TIMEOUT_MS',
   racyWindowMs: 'RACY_WINDOW_MS',
   processorPhaseMs: 'TARGET_PROCESSOR_PHASE',
+  processes: 'TARGET_PROCESSES',
+  notify: 'TARGET_NOTIFY',
 };
 
 export class ConfigError extends Error {
@@ -88,6 +107,9 @@ function parseIntStrict(name: string, raw: string, min: number, max: number): nu
   return int(name, Number(raw.trim()), min, max);
 }
 
+/** More Socket.IO processes than this would not help on any machine this suite runs on. */
+export const MAX_PROCESSES = 64;
+
 const LIMITS = {
   port: [0, 65_535],
   threshold: [1, 1_000_000],
@@ -96,6 +118,7 @@ const LIMITS = {
   pingIntervalMs: [100, 3_600_000],
   pingTimeoutMs: [100, 3_600_000],
   racyWindowMs: [0, 60_000],
+  processes: [1, MAX_PROCESSES],
 } as const;
 
 type IntKey = keyof typeof LIMITS;
@@ -113,6 +136,10 @@ export function resolveConfig(
     int(label(key), c[key], min, max);
   }
   if (!isPowerOfTwo(c.kdfCost)) fail(label('kdfCost'), 'a power of two from 2 to 1048576', c.kdfCost);
+  if (!(NOTIFY_MODES as readonly unknown[]).includes(c.notify)) fail(label('notify'), `one of: ${NOTIFY_MODES.join(', ')}`, c.notify);
+  if (c.processes > 1 && c.port !== 0 && c.port + c.processes > 65_535) {
+    fail(label('port'), `a port that leaves room for the ${c.processes} per-process ports above it (at most ${65_535 - c.processes})`, c.port);
+  }
   if (typeof c.host !== 'string' || c.host.trim() === '') fail(label('host'), 'a host name or address', c.host);
   if (typeof c.redisUrl !== 'string' || !/^rediss?:\/\/\S+$/.test(c.redisUrl)) {
     fail(label('redisUrl'), 'a redis://host:port URL (it is required)', c.redisUrl || undefined);
@@ -149,7 +176,7 @@ function isPowerOfTwo(n: number): boolean {
 /** Reads the environment (main.ts): errors name the variable, e.g. "invalid QUEUE_THRESHOLD; ...". */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TargetConfig {
   const partial: Partial<TargetConfig> = {};
-  const ints: IntKey[] = ['port', 'threshold', 'processorIntervalMs', 'kdfCost', 'pingIntervalMs', 'pingTimeoutMs', 'racyWindowMs'];
+  const ints: IntKey[] = ['port', 'threshold', 'processorIntervalMs', 'kdfCost', 'pingIntervalMs', 'pingTimeoutMs', 'racyWindowMs', 'processes'];
   for (const k of ints) {
     const raw = env[ENV_NAMES[k]];
     if (raw !== undefined && raw !== '') {
@@ -158,6 +185,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TargetConfi
     }
   }
   if (env.TARGET_HOST) partial.host = env.TARGET_HOST;
+  const notify = (env.TARGET_NOTIFY ?? '').trim();
+  if (notify !== '') partial.notify = notify as NotifyMode;
   const phase = (env.TARGET_PROCESSOR_PHASE ?? '').trim();
   if (phase === 'random') partial.processorPhaseMs = 'random';
   else if (phase !== '') {

@@ -1,6 +1,8 @@
 // The reference target: HTTP + Socket.IO on one port, Redis behind, a processor.
 // startTarget() is what tests, benchmarks and e2e tests use; main.ts wraps it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { buildRouter } from './api.ts';
 import { UserStore } from './auth.ts';
@@ -22,9 +24,11 @@ export interface TargetStats extends ProcessorStats {
 export interface TargetHandle {
   url: string;
   port: number;
+  /** With StartOptions.ownPort: the URL only this process answers on. */
+  ownUrl?: string;
   config: TargetConfig;
   stats(): TargetStats;
-  /** Runs one processor tick now and waits for it (tests; the timer keeps running). */
+  /** Runs one processor tick now and waits for it (tests; the timer keeps running). Rejects where no processor runs. */
   processNow(): Promise<void>;
   close(): Promise<void>;
 }
@@ -32,6 +36,17 @@ export interface TargetHandle {
 export interface StartOptions {
   /** where log lines go (default: stderr); secrets are never logged */
   log?: (line: string) => void;
+  /** Run the queue processor here (default true). Of several room processes, one does. */
+  processor?: boolean;
+  /** Create or reset the admin account at start (default true). Of several room processes, one does. */
+  ensureAdmin?: boolean;
+  /** Broadcast through @socket.io/redis-adapter, so rooms span processes (default false: in memory). */
+  redisAdapter?: boolean;
+  /**
+   * Also listen on this port, alone (0: any free port), besides `config.port`, which
+   * cluster workers share: a client can then pick the process it talks to.
+   */
+  ownPort?: number;
 }
 
 const REDIS_CONNECT_TIMEOUT_MS = 3000;
@@ -80,14 +95,17 @@ export async function startTarget(partial: Partial<TargetConfig>, opts: StartOpt
 
   const store = new QueueStore(redis, config.threshold);
   const users = new UserStore(redis, config.kdfCost);
-  if (config.adminEmail !== undefined && config.adminPassword !== undefined) {
+  if (opts.ensureAdmin !== false && config.adminEmail !== undefined && config.adminPassword !== undefined) {
     await users.ensureAdmin(config.adminEmail, config.adminPassword);
   }
+  const adapter = opts.redisAdapter === true ? await redisAdapter(redis, log) : null;
 
   // A long keep-alive: clients (undici, Go) close idle connections before the server does,
   // so a request is never sent on a connection the server is closing, even after a stall.
   const httpServer = createServer({ keepAliveTimeout: 65_000 });
-  const sockets = attachSockets(httpServer, { config, store, faults, log });
+  const sockets = attachSockets(httpServer, { config, store, faults, log, ...(adapter !== null ? { adapter: adapter.factory } : {}) });
+  // Ready only once the subscriptions are in place: a broadcast from another process is then never missed.
+  if (adapter !== null) await adapter.subscribed();
   const router = buildRouter({ config, redis, users, store, faults, queueCleared: sockets.queueCleared });
   const processor = new Processor(store, sockets, faults, config.processorIntervalMs, log);
 
@@ -119,52 +137,127 @@ export async function startTarget(partial: Partial<TargetConfig>, opts: StartOpt
     else socket.destroy();
   });
 
+  let own: TcpServer | null = null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.port, config.host, () => {
-        httpServer.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(httpServer, config.port, config.host, false);
+    if (opts.ownPort !== undefined) {
+      // Its connections go to the same HTTP server (requests and Socket.IO upgrades alike).
+      own = createTcpServer((conn) => httpServer.emit('connection', conn));
+      await listen(own, opts.ownPort, config.host, true);
+    }
   } catch (err) {
     await sockets.close();
+    own?.close();
+    httpServer.close();
+    adapter?.disconnect();
     redis.disconnect();
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'EADDRINUSE'
-      ? `port ${config.port} on ${config.host} is already in use; choose another with TARGET_PORT`
-      : `cannot listen on ${config.host}:${config.port}: ${errorMessage(err)}`);
+    throw err;
   }
   httpServer.on('error', (err) => log(`http server: ${err.message}`));
   const phase = config.processorPhaseMs === 'random' ? Math.floor(Math.random() * config.processorIntervalMs) : config.processorPhaseMs;
-  processor.start(phase);
-  if (phase !== undefined) log(`processor: first tick ${phase} ms after start, then every ${config.processorIntervalMs} ms`);
+  const runsProcessor = opts.processor !== false;
+  if (runsProcessor) processor.start(phase);
+  if (runsProcessor && phase !== undefined) log(`processor: first tick ${phase} ms after start, then every ${config.processorIntervalMs} ms`);
 
-  const address = httpServer.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const port = boundPort(httpServer) ?? config.port;
   const resolved: TargetConfig = { ...config, port };
   let closing: Promise<void> | null = null;
+  const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   return {
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url: `http://${hostPart}:${port}`,
     port,
+    ...(own !== null ? { ownUrl: `http://${hostPart}:${boundPort(own)}` } : {}),
     config: resolved,
     stats: () => ({ ...processor.stats(), connections: sockets.connections() }),
-    processNow: () => processor.runNow(),
+    processNow: () => (runsProcessor ? processor.runNow() : Promise.reject(new Error('this room process does not run the processor'))),
     close: () =>
       (closing ??= (async () => {
         await processor.stop();
         await sockets.close();
+        own?.close();
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
           httpServer.closeAllConnections();
         });
+        await adapter?.quit();
         try {
           await redis.quit();
         } catch {
           redis.disconnect();
         }
       })()),
+  };
+}
+
+function boundPort(server: { address(): ReturnType<TcpServer['address']> }): number | undefined {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : undefined;
+}
+
+/** listen() as a promise, with one clear line for a port in use. `exclusive`: never shared with cluster siblings. */
+function listen(server: TcpServer, port: number, host: string, exclusive: boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      reject(new Error(code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use; choose another with TARGET_PORT`
+        : `cannot listen on ${host}:${port}: ${errorMessage(err)}`));
+    });
+    server.listen({ port, host, exclusive }, () => {
+      server.removeAllListeners('error');
+      resolve();
+    });
+  });
+}
+
+interface AdapterClients {
+  factory: ReturnType<typeof createAdapter>;
+  /** Resolves once the adapter's SUBSCRIBE / PSUBSCRIBE have been answered. */
+  subscribed(): Promise<void>;
+  quit(): Promise<void>;
+  disconnect(): void;
+}
+
+/**
+ * @socket.io/redis-adapter on two connections of its own (a subscriber cannot send
+ * commands). A publish that fails (Redis down) loses that broadcast, as it would in
+ * production; it is logged, never an unhandled rejection.
+ */
+async function redisAdapter(redis: Redis, log: (line: string) => void): Promise<AdapterClients> {
+  const pub = redis.duplicate();
+  const sub = redis.duplicate({ enableOfflineQueue: true });
+  pub.on('error', (err: Error) => log(`redis (adapter publish): ${err.message}`));
+  sub.on('error', (err: Error) => log(`redis (adapter subscribe): ${err.message}`));
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+  } catch (err) {
+    pub.disconnect();
+    sub.disconnect();
+    throw new Error(`cannot connect the Socket.IO Redis adapter: ${errorMessage(err)}`);
+  }
+  const publisher = {
+    publish: (channel: string, message: string | Buffer) =>
+      pub.publish(channel, message).catch((err: unknown) => {
+        log(`room broadcast not published (other room processes miss it): ${errorMessage(err)}`);
+        return 0;
+      }),
+    on: (event: string, fn: (...args: unknown[]) => void) => pub.on(event, fn),
+    off: (event: string, fn: (...args: unknown[]) => void) => pub.off(event, fn),
+  };
+  const quit = async (c: Redis) => {
+    try {
+      await c.quit();
+    } catch {
+      c.disconnect();
+    }
+  };
+  return {
+    factory: createAdapter(publisher, sub),
+    // Commands on one connection are answered in order: this PING follows the subscriptions.
+    subscribed: async () => { await sub.ping(); },
+    quit: async () => { await Promise.all([quit(pub), quit(sub)]); },
+    disconnect: () => { pub.disconnect(); sub.disconnect(); },
   };
 }
 

@@ -139,6 +139,29 @@ describe('Socket.IO', () => {
     assert.deepEqual(seen, []);
   });
 
+  it('TARGET_NOTIFY=user, one process: queue-entry-allowed only to the admitted user, queue-updated to the room', async () => {
+    const t = await startStack({ threshold: 1, processorIntervalMs: 60_000, notify: 'user' });
+    try {
+      const ev = newEventId();
+      const [a, b, c] = await registerUsers(t.url, 3);
+      await checkInOrder(t.url, [a!, b!, c!], ev);
+      const bs = await connectedSocket(t.url, b!.token);
+      const cs = await connectedSocket(t.url, c!.token);
+      await joinQueue(bs, ev);
+      await joinQueue(cs, ev);
+      const bSeen = record(bs);
+      const cSeen = record(cs);
+      await leave(t.url, a!, ev);
+      const updated = Promise.all([nextEvent(bs, 'queue-updated'), nextEvent(cs, 'queue-updated')]);
+      await t.target.processNow();
+      await updated;
+      assert.deepEqual(bSeen.map((x) => [x.event, x.payload.userId]), [['queue-entry-allowed', b!.id], ['queue-updated', undefined]]);
+      assert.deepEqual(cSeen.map((x) => x.event), ['queue-updated']);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('the processor timer serves every queued user in order when admitted users leave', async () => {
     const t = await startStack({ threshold: 2, processorIntervalMs: 200 });
     try {

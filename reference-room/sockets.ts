@@ -2,7 +2,7 @@
 // room broadcasts of the processor and the admin clear. No per-socket timers and
 // no per-socket Redis subscriptions: a socket costs only what Socket.IO needs.
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { verifyToken, type Claims } from './auth.ts';
 import type { TargetConfig } from './config.ts';
 import type { Faults } from './faults.ts';
@@ -34,11 +34,22 @@ export interface SocketLayer extends AdmissionNotifier {
   close(): Promise<void>;
 }
 
+/** The room of one user's own sockets (TARGET_NOTIFY=user), joined at connect. */
+export const userRoom = (userId: string): string => `user:${userId}`;
+
 export function attachSockets(
   httpServer: HttpServer,
-  deps: { config: TargetConfig; store: QueueStore; faults: Faults; log: (line: string) => void },
+  deps: {
+    config: TargetConfig;
+    store: QueueStore;
+    faults: Faults;
+    log: (line: string) => void;
+    /** Socket.IO's adapter; unset: the in-memory one (one process). */
+    adapter?: ServerOptions['adapter'];
+  },
 ): SocketLayer {
   const { config, store, faults, log } = deps;
+  const perUser = config.notify === 'user';
   const io = new Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>(httpServer, {
     path: '/socket.io/',
     serveClient: false,
@@ -47,6 +58,7 @@ export function attachSockets(
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     maxHttpBufferSize: 64 * 1024,
+    ...(deps.adapter !== undefined ? { adapter: deps.adapter } : {}),
   });
 
   io.use((socket, next) => {
@@ -61,6 +73,7 @@ export function attachSockets(
 
   io.on('connection', (socket: QueueSocket) => {
     const userId = socket.data.user.id;
+    if (perUser) void socket.join(userRoom(userId));
 
     socket.on('join-queue', (payload, ack) => {
       const reply = typeof ack === 'function' ? ack : () => undefined;
@@ -97,7 +110,9 @@ export function attachSockets(
   return {
     io,
     entryAllowed(eventId, userId) {
-      io.to(roomName(eventId)).emit('queue-entry-allowed', { eventId, userId, message: 'Entry allowed: you may now book.' });
+      // room: every socket of the event hears every admission (the contract);
+      // user: only the admitted user's own sockets, wherever they are connected.
+      io.to(perUser ? userRoom(userId) : roomName(eventId)).emit('queue-entry-allowed', { eventId, userId, message: 'Entry allowed: you may now book.' });
     },
     queueUpdated(eventId, queueSize, currentUsers) {
       io.to(roomName(eventId)).emit('queue-updated', { eventId, queueSize, currentUsers, threshold: config.threshold });
@@ -108,9 +123,11 @@ export function attachSockets(
     connections: () => io.engine.clientsCount,
     close: () =>
       new Promise<void>((resolve) => {
-        io.disconnectSockets(true);
+        // local: with the Redis adapter a plain disconnectSockets reaches every process.
+        io.local.disconnectSockets(true);
         // io.close() also closes the HTTP server; the caller does that itself.
         io.engine.close();
+        void io.of('/').adapter.close();
         resolve();
       }),
   };

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { startRedis, type RedisServer } from '../test/support/redis.ts';
+import { startRoom, type RoomProcess } from './room.ts';
 import { startTarget, type TargetConfig, type TargetHandle } from './server.ts';
 
 export interface Stack {
@@ -47,6 +48,62 @@ export async function startStack(config: Partial<TargetConfig> = {}): Promise<St
       await redisServer.stop();
     },
   };
+}
+
+export interface RoomStack {
+  /** the address every room process answers on */
+  url: string;
+  /** each process alone; [0] runs the processor */
+  processUrls: string[];
+  room: RoomProcess;
+  redisServer: RedisServer;
+  redis: Redis;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis + a room of `processes` processes in a child process (room.ts startRoom). */
+export async function startRoomStack(config: Partial<TargetConfig> & { processes: number }): Promise<RoomStack> {
+  const redisServer = await startRedis();
+  const logs: string[] = [];
+  let room: RoomProcess;
+  try {
+    room = await startRoom(
+      { port: 0, kdfCost: 1024, processorIntervalMs: 300, redisUrl: redisServer.url, ...config },
+      { log: (line) => logs.push(line) },
+    );
+  } catch (err) {
+    await redisServer.stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs.join('\n')}`);
+  }
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  return {
+    url: room.url,
+    processUrls: room.processUrls,
+    room,
+    redisServer,
+    redis,
+    logs,
+    stop: async () => {
+      for (const s of openSockets) s.disconnect();
+      openSockets.clear();
+      redis.disconnect();
+      await room.close();
+      await redisServer.stop();
+    },
+  };
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface ApiResponse {

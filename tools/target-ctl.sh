@@ -2,25 +2,38 @@
 # Process control for the reference target (reference-room/): start it with its own
 # throwaway redis-server, wait until it answers, stop everything it started.
 #
-#   tools/target-ctl.sh up     start in the background; prints API_URL=... and REDIS_URL=...
-#   tools/target-ctl.sh down   stop the target and the redis it started (idempotent)
+#   tools/target-ctl.sh up     start in the background; once every room process answers,
+#                              prints (and writes to $RUN_DIR/target.env):
+#                                API_URL=http://127.0.0.1:<TARGET_PORT>   (every process; HTTP and Socket.IO)
+#                                REDIS_URL=redis://...
+#                                TARGET_PROCESSES=<N>
+#                                TARGET_PROCESS_URLS=<url of process 0>,<url of process 1>,...
+#                                  (each process alone, at TARGET_PORT+1+i when N > 1; process 0 runs the processor)
+#                                TARGET_PIDS=<main pid>,<pid of process 0>,...   (N > 1; N = 1: the main pid)
+#   tools/target-ctl.sh down   stop every room process and the redis it started (idempotent)
 #   tools/target-ctl.sh run    run in the foreground; its redis stops when it exits
 #
-# Environment: TARGET_PORT (3001), QUEUE_THRESHOLD, QUEUE_PROCESSOR_INTERVAL,
-# TARGET_FAULTS, TARGET_KDF_COST, REDIS_URL (unset: start a redis-server on a free
-# loopback port, no persistence), RUN_DIR (.run, relative to the repository root).
+# Environment: TARGET_PORT (3001), TARGET_PROCESSES (1: one process; N: N Socket.IO
+# processes over one Redis, sharing TARGET_PORT, each also alone on TARGET_PORT+1+i),
+# TARGET_NOTIFY (room | user), TARGET_KDF_COST (16384, scrypt N of the password
+# hash: higher makes logins and registrations cost more), QUEUE_THRESHOLD,
+# QUEUE_PROCESSOR_INTERVAL, TARGET_FAULTS, REDIS_URL (unset: start a redis-server
+# on a free loopback port, no persistence), RUN_DIR (.run, relative to the
+# repository root). docs/reference-room.md lists every variable.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="${RUN_DIR:-.run}"
 case "$RUN_DIR" in /*) ;; *) RUN_DIR="$ROOT/$RUN_DIR" ;; esac
 TARGET_PORT="${TARGET_PORT:-3001}"
+TARGET_PROCESSES="${TARGET_PROCESSES:-1}"
 # The processor's first tick at a random point of its interval, as on a target
 # that has been up for a while: no verdict may depend on the timer's phase.
 TARGET_PROCESSOR_PHASE="${TARGET_PROCESSOR_PHASE:-random}"
-HEALTH_TIMEOUT_S=30
 
 TARGET_PID_FILE="$RUN_DIR/target.pid"
+# Every room process: the main one first (written by main.ts once all answer).
+TARGET_PIDS_FILE="$RUN_DIR/target.pids"
 TARGET_LOG="$RUN_DIR/target.log"
 REDIS_PID_FILE="$RUN_DIR/redis.pid"
 REDIS_LOG="$RUN_DIR/redis.log"
@@ -31,14 +44,29 @@ say() { echo "target-ctl: $*" >&2; }
 
 [[ "$TARGET_PORT" =~ ^[0-9]+$ ]] && (( TARGET_PORT >= 1 && TARGET_PORT <= 65535 )) \
   || die "invalid TARGET_PORT; reason: expected an integer from 1 to 65535, got \"$TARGET_PORT\""
+[[ "$TARGET_PROCESSES" =~ ^[0-9]+$ ]] && (( TARGET_PROCESSES >= 1 && TARGET_PROCESSES <= 64 )) \
+  || die "invalid TARGET_PROCESSES; reason: expected an integer from 1 to 64, got \"$TARGET_PROCESSES\""
+(( TARGET_PROCESSES == 1 || TARGET_PORT + TARGET_PROCESSES <= 65535 )) \
+  || die "invalid TARGET_PORT; reason: expected a port that leaves room for the $TARGET_PROCESSES per-process ports above it (at most $(( 65535 - TARGET_PROCESSES ))), got $TARGET_PORT"
+# Starting N processes takes longer than one (each loads Node, tsx and Socket.IO).
+HEALTH_TIMEOUT_S=$(( 30 + 5 * TARGET_PROCESSES ))
+
+# The ports the room listens on: the shared one, then each process's own.
+room_ports() {
+  local i
+  echo "$TARGET_PORT"
+  if (( TARGET_PROCESSES > 1 )); then
+    for (( i = 0; i < TARGET_PROCESSES; i++ )); do echo $(( TARGET_PORT + 1 + i )); done
+  fi
+}
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# The HTTP status line of GET /health, or nothing.
+# The HTTP status line of GET /health on port $1 (default TARGET_PORT), or nothing.
 health_status() {
-  local line=''
-  { exec 3<>"/dev/tcp/127.0.0.1/$TARGET_PORT" \
+  local line='' port="${1:-$TARGET_PORT}"
+  { exec 3<>"/dev/tcp/127.0.0.1/$port" \
       && printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 \
       && IFS= read -r -t 2 line <&3; } 2>/dev/null || true
   exec 3<&- 2>/dev/null || true
@@ -77,8 +105,18 @@ stop_redis() {
 
 stop_target() {
   local pid
+  # The main process stops its room processes itself...
   if pid="$(live_pid "$TARGET_PID_FILE" reference-room/main.ts)"; then stop_pid "$pid" target; fi
-  rm -f "$TARGET_PID_FILE" "$ENV_FILE"
+  # ...and they stop by themselves when it is gone; any left (it was killed mid-way) go now.
+  if [[ -f "$TARGET_PIDS_FILE" ]]; then
+    while IFS= read -r pid; do
+      [[ "$pid" =~ ^[0-9]+$ ]] || continue
+      if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- 'reference-room/'; then
+        stop_pid "$pid" "room process"
+      fi
+    done <"$TARGET_PIDS_FILE"
+  fi
+  rm -f "$TARGET_PID_FILE" "$TARGET_PIDS_FILE" "$TARGET_PIDS_FILE.tmp" "$ENV_FILE"
 }
 
 free_port() {
@@ -106,9 +144,38 @@ ensure_redis() {
 }
 
 check_port_free() {
-  if port_open "$TARGET_PORT"; then
-    die "port $TARGET_PORT is already in use on 127.0.0.1; stop what holds it or choose another port, e.g. TARGET_PORT=3002 $0 ${1:-up}"
+  local port
+  for port in $(room_ports); do
+    if port_open "$port"; then
+      if (( TARGET_PROCESSES > 1 )); then
+        die "port $port is already in use on 127.0.0.1 ($TARGET_PROCESSES processes need ports $TARGET_PORT to $(( TARGET_PORT + TARGET_PROCESSES ))); stop what holds it or choose another TARGET_PORT"
+      fi
+      die "port $TARGET_PORT is already in use on 127.0.0.1; stop what holds it or choose another port, e.g. TARGET_PORT=3002 $0 ${1:-up}"
+    fi
+  done
+}
+
+# All healthy: main.ts wrote the pid list (every process answered) and each port says 200.
+room_healthy() {
+  local port
+  [[ -s "$TARGET_PIDS_FILE" ]] || return 1
+  for port in $(room_ports); do [[ "$(health_status "$port")" == *" 200"* ]] || return 1; done
+}
+
+# KEY=VALUE lines for target.env (no spaces in values: the file is sourced by shells).
+room_env() {
+  local urls='' i pids
+  if (( TARGET_PROCESSES > 1 )); then
+    for (( i = 0; i < TARGET_PROCESSES; i++ )); do urls+="${urls:+,}http://127.0.0.1:$(( TARGET_PORT + 1 + i ))"; done
+  else
+    urls="http://127.0.0.1:$TARGET_PORT"
   fi
+  pids="$(paste -sd, "$TARGET_PIDS_FILE")"
+  echo "API_URL=http://127.0.0.1:$TARGET_PORT"
+  echo "REDIS_URL=$REDIS_URL"
+  echo "TARGET_PROCESSES=$TARGET_PROCESSES"
+  echo "TARGET_PROCESS_URLS=$urls"
+  echo "TARGET_PIDS=$pids"
 }
 
 cmd_up() {
@@ -121,29 +188,26 @@ cmd_up() {
   fi
   check_port_free up
   ensure_redis
-  export TARGET_PORT REDIS_URL TARGET_PROCESSOR_PHASE
+  rm -f "$TARGET_PIDS_FILE"
+  export TARGET_PORT TARGET_PROCESSES REDIS_URL TARGET_PROCESSOR_PHASE TARGET_PIDS_FILE
   (cd "$ROOT" && exec node --import tsx reference-room/main.ts) >"$TARGET_LOG" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$TARGET_PID_FILE"
 
-  local deadline=$(( SECONDS + HEALTH_TIMEOUT_S )) status=''
+  local deadline=$(( SECONDS + HEALTH_TIMEOUT_S )) status='no answer' healthy=0
   while (( SECONDS < deadline )); do
-    if ! kill -0 "$pid" 2>/dev/null; then status='exited'; break; fi
-    status="$(health_status)"
-    [[ "$status" == *" 200"* ]] && break
+    if ! kill -0 "$pid" 2>/dev/null; then status='it exited'; break; fi
+    if room_healthy; then healthy=1; break; fi
     sleep 0.2
   done
-  if [[ "$status" != *" 200"* ]]; then
-    say "the target did not become healthy within ${HEALTH_TIMEOUT_S} s (${status:-no answer}); last lines of $TARGET_LOG:"
+  if (( healthy == 0 )); then
+    say "the target did not become healthy within ${HEALTH_TIMEOUT_S} s ($status); last lines of $TARGET_LOG:"
     tail -n 30 "$TARGET_LOG" >&2 || true
     stop_target
     stop_redis
     exit 1
   fi
-  {
-    echo "API_URL=http://127.0.0.1:$TARGET_PORT"
-    echo "REDIS_URL=$REDIS_URL"
-  } >"$ENV_FILE"
+  room_env >"$ENV_FILE"
   cat "$ENV_FILE"
 }
 
@@ -159,7 +223,7 @@ cmd_run() {
   check_port_free run
   trap stop_redis EXIT
   ensure_redis
-  export TARGET_PORT REDIS_URL TARGET_PROCESSOR_PHASE
+  export TARGET_PORT TARGET_PROCESSES REDIS_URL TARGET_PROCESSOR_PHASE
   # In the background so that this shell can forward SIGTERM / SIGINT to it and
   # still stop its redis afterwards.
   (cd "$ROOT" && exec node --import tsx reference-room/main.ts) </dev/null &
