@@ -6,6 +6,7 @@ import { USAGE, parseArgs } from './args.ts';
 import { inspect } from './inspect.ts';
 import { describeEmulation, emulationFromEnv, k6Version, type Emulation } from './k6-lines.ts';
 import { VERSION, run } from './run.ts';
+import { describeSpread, spreadFromEnv, type SpreadConfig } from './spread.ts';
 import { writeStream } from './summary-data.ts';
 
 const BANNER = `queue-k6 node runner v${VERSION} (not k6: a stand-in for machines without a k6 binary)`;
@@ -24,8 +25,10 @@ function versionText(k6: Emulation): string {
 
 async function main(): Promise<number> {
   let k6: Emulation;
+  let spread: SpreadConfig | null;
   try {
     k6 = emulationFromEnv(process.env);
+    spread = spreadFromEnv(process.env);
   } catch (e) {
     process.stderr.write(`${BANNER}\nError: ${(e as Error).message}\n`);
     return ExitCode.usage;
@@ -40,6 +43,7 @@ async function main(): Promise<number> {
     return 0;
   }
   process.stderr.write(`${BANNER}; acting as ${describeEmulation(k6)}\n`);
+  if (spread !== null) process.stderr.write(`${describeSpread(spread)}\n`);
   if (parsed.command === 'error') {
     process.stderr.write(`Error: ${parsed.message}\n\n${USAGE}`);
     return ExitCode.usage;

@@ -7,6 +7,7 @@ import { parseDuration } from '../duration.ts';
 import { unsupported } from '../errors.ts';
 import { log } from '../log.ts';
 import type { VU } from '../vu.ts';
+import { spreadOf } from '../spread.ts';
 import { performRequest, type RawRequest, type RawResponse } from './http-core.ts';
 import { requestSync } from './http-sync.ts';
 
@@ -111,6 +112,8 @@ function positiveInt(v: unknown, dflt: number): number {
 
 export function createHttpModule(vu: VU): Record<string, unknown> {
   let defaultCallback: ExpectedStatuses | null = new ExpectedStatuses([{ min: 200, max: 399 }]);
+  // QUEUE_RUNNER_SPREAD (../spread.ts): null when off, and asyncRequest goes straight to the network.
+  const spread = spreadOf(vu);
   let agents: { http: http.Agent; https: https.Agent } | null = null;
   const agentsOf = () => {
     if (agents === null) {
@@ -176,12 +179,15 @@ export function createHttpModule(vu: VU): Record<string, unknown> {
     try {
       const { req, p } = prepare(method, url, body, params);
       const ac = new AbortController();
-      return vu.loop.track(performRequest(req, agentsOf(), ac.signal), () => ac.abort()).then((raw) => finish(raw, req, p));
+      const sent = spread === null ? performRequest(req, agentsOf(), ac.signal) : spread.request(() => performRequest(req, agentsOf(), ac.signal), ac.signal);
+      return vu.loop.track(sent, () => ac.abort()).then((raw) => finish(raw, req, p));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
+  // Not spread: a synchronous request blocks its VU (here, every VU), so nothing
+  // of the VU can interleave with it; a delay would only add time.
   function request(method: unknown, url: unknown, body?: unknown, params?: unknown): Response {
     if (vu.phase === 'init') throw new Error('making http requests in the init context is not supported');
     const { req, p } = prepare(method, url, body, params);

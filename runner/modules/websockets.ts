@@ -1,7 +1,10 @@
 // k6/websockets: a browser-like WebSocket over the `ws` package. Each open
 // socket is pending work of its VU until its close event has been
-// dispatched. Kept lean: no compression, no per-socket timers.
+// dispatched. Kept lean: no compression, no per-socket timers (but with
+// QUEUE_RUNNER_SPREAD on, ../spread.ts: two lanes per socket, one for what the
+// script sends, one for the events it is told, each in order).
 import WS from 'ws';
+import { spreadOf, type Lane } from '../spread.ts';
 import type { VU } from '../vu.ts';
 
 type Listener = (event: Record<string, unknown>) => unknown;
@@ -9,6 +12,7 @@ const EVENTS = ['open', 'message', 'error', 'close', 'ping', 'pong'] as const;
 type EventName = (typeof EVENTS)[number];
 
 export function createWebSocketsModule(vu: VU): Record<string, unknown> {
+  const spread = spreadOf(vu);
   class WebSocket {
     static readonly CONNECTING = 0;
     static readonly OPEN = 1;
@@ -35,6 +39,11 @@ export function createWebSocketsModule(vu: VU): Record<string, unknown> {
     #dead = false;
     #openedAt = 0;
     #tags: Record<string, unknown>;
+    /** QUEUE_RUNNER_SPREAD's lanes; null when the switch is off. */
+    #out: Lane | null = null;
+    #in: Lane | null = null;
+    /** Switch on: the close is on its way to the script; events the socket reports after it are dropped. */
+    #closing = false;
 
     constructor(url: unknown, protocols?: unknown, params?: unknown) {
       if (vu.phase === 'init') throw new Error('using websockets in the init context is not supported');
@@ -47,22 +56,31 @@ export function createWebSocketsModule(vu: VU): Record<string, unknown> {
       const started = performance.now();
       const ws = new WS(this.url, protos, { perMessageDeflate: false, headers, handshakeTimeout: 60_000 });
       this.#ws = ws;
+      if (spread !== null) {
+        const lanes = spread.socket();
+        this.#out = lanes.out;
+        this.#in = lanes.in;
+      }
       this.#release = vu.loop.ref({
         cancel: () => {
           this.#dead = true;
           this.readyState = 3;
+          this.#out?.cancel();
+          this.#in?.cancel();
           ws.terminate();
           this.#release();
         },
       });
       ws.on('open', () => {
         if (this.#dead) return;
-        this.readyState = 1;
-        this.protocol = ws.protocol;
         this.#openedAt = performance.now();
         vu.emit('ws_connecting', this.#openedAt - started, { ...this.#tags, status: '101' });
         vu.emit('ws_sessions', 1, this.#tags);
-        this.#dispatch('open', { type: 'open' });
+        this.#tell(() => {
+          this.readyState = 1;
+          this.protocol = ws.protocol;
+          this.#dispatch('open', { type: 'open' });
+        });
       });
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
         if (this.#dead) return;
@@ -70,26 +88,43 @@ export function createWebSocketsModule(vu: VU): Record<string, unknown> {
         vu.bytesReceived += buf.length;
         vu.emit('ws_msgs_received', 1, this.#tags);
         const payload = isBinary ? buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) : buf.toString('utf8');
-        this.#dispatch('message', { type: 'message', data: payload, timestamp: Date.now() });
+        if (this.#in === null) this.#dispatch('message', { type: 'message', data: payload, timestamp: Date.now() });
+        else this.#in.push(() => this.#dispatch('message', { type: 'message', data: payload, timestamp: Date.now() }));
       });
       ws.on('ping', () => {
-        if (!this.#dead) this.#dispatch('ping', { type: 'ping' });
+        if (!this.#dead) this.#tell(() => this.#dispatch('ping', { type: 'ping' }));
       });
       ws.on('pong', () => {
-        if (!this.#dead) this.#dispatch('pong', { type: 'pong' });
+        if (!this.#dead) this.#tell(() => this.#dispatch('pong', { type: 'pong' }));
       });
       ws.on('error', (err: Error) => {
         if (this.#dead) return;
-        this.#dispatch('error', { type: 'error', error: err.message });
+        this.#tell(() => this.#dispatch('error', { type: 'error', error: err.message }));
       });
       ws.on('close', (code: number, reason: Buffer) => {
         if (this.#dead) return;
-        this.#dead = true;
-        this.readyState = 3;
         if (this.#openedAt !== 0) vu.emit('ws_session_duration', performance.now() - this.#openedAt, this.#tags);
-        this.#dispatch('close', { type: 'close', code, reason: reason.toString('utf8') });
-        this.#release();
+        const text = reason.toString('utf8');
+        const closed = (): void => {
+          this.#dead = true;
+          this.readyState = 3;
+          this.#out?.cancel();
+          this.#dispatch('close', { type: 'close', code, reason: text });
+          this.#release();
+        };
+        if (this.#in === null) closed();
+        else {
+          // Nothing after the close: later events of this socket are dropped, as without the switch.
+          this.#closing = true;
+          this.#in.push(closed);
+        }
       });
+    }
+
+    /** Runs an event's delivery now, or (switch on) in this socket's order after its delay. */
+    #tell(deliver: () => void): void {
+      if (this.#in === null) deliver();
+      else if (!this.#closing) this.#in.push(() => { if (!this.#dead) deliver(); });
     }
 
     get bufferedAmount(): number {
@@ -104,19 +139,28 @@ export function createWebSocketsModule(vu: VU): Record<string, unknown> {
       else if (data instanceof ArrayBuffer) payload = Buffer.from(data);
       else if (ArrayBuffer.isView(data)) payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       else throw new TypeError('WebSocket.send: data must be a string, an ArrayBuffer or a typed array');
-      this.#ws.send(payload);
+      const ws = this.#ws;
+      if (this.#out === null) ws.send(payload);
+      else this.#out.push(() => ws.send(payload));
       vu.bytesSent += typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
       vu.emit('ws_msgs_sent', 1, this.#tags);
     }
 
     ping(): void {
-      if (this.readyState === 1) this.#ws.ping();
+      if (this.readyState !== 1) return;
+      const ws = this.#ws;
+      if (this.#out === null) ws.ping();
+      else this.#out.push(() => ws.ping());
     }
 
     close(code?: unknown, reason?: unknown): void {
       if (this.readyState >= 2) return;
       this.readyState = 2;
-      this.#ws.close(code === undefined ? 1000 : Number(code), reason === undefined ? '' : String(reason));
+      const ws = this.#ws;
+      const c = code === undefined ? 1000 : Number(code);
+      const r = reason === undefined ? '' : String(reason);
+      if (this.#out === null) ws.close(c, r);
+      else this.#out.push(() => ws.close(c, r));
     }
 
     addEventListener(type: unknown, listener: unknown): void {
