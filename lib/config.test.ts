@@ -49,11 +49,13 @@ test('holders hold across the first tick after the arrivals, and the bound count
   assert.throws(() => loadConfig('x', { ...defaults, queueThreshold: 5 }, { HOLDERS: '5' }), /invalid HOLDERS; reason: expected an integer from 0 to 4/);
 });
 
-test('check-race: the arrival phase ends at the shared check instant', () => {
+test('check-race: nobody leaves before the shared check instant plus the settle time', () => {
   const c = loadConfig('check-race', { ...defaults, users: 200, arrivalDelayMs: 0 }, { RACE_AT_MS: '8000' }, { race: true, waitForAdmission: false });
   assert.equal(c.race, true);
   assert.equal(c.waitForAdmission, false);
-  assert.equal(arrivalsOverMs(c), 8000 + 2000);
+  assert.equal(c.raceSettleMs, 5000);
+  assert.equal(arrivalsOverMs(c), 8000 + 5000);
+  assert.equal(arrivalsOverMs(loadConfig('check-race', defaults, { RACE_AT_MS: '8000', RACE_SETTLE_MS: '1500' }, { race: true })), 9500);
   assert.equal(loadConfig('check-race', { ...defaults, users: 200 }, {}, { race: true }).raceAtMs, 5000 + 50 * 200);
 });
 

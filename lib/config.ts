@@ -60,6 +60,12 @@ export interface RunConfig {
   /** Scenario 5: all checks at once, this long after the run's start (logins and joins happen before). */
   race: boolean;
   raceAtMs: number;
+  /**
+   * Scenario 5: after the shared check instant, how long every user keeps its
+   * place (queued or admitted) before anyone leaves, so positions and Redis
+   * states are judged on a settled queue whatever the load generator's pace.
+   */
+  raceSettleMs: number;
   waitForAdmission: boolean;
   /** k6 instances the run is split over (k6-operator parallelism, make INSTANCES=N); 1 = not split. */
   instances: number;
@@ -106,6 +112,7 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
     holders: int(env, 'HOLDERS', defaults.holders ?? 0, { min: 0, max: Math.max(0, queueThreshold - 1) }),
     race: shape.race === true,
     raceAtMs: int(env, 'RACE_AT_MS', 5000 + 50 * users, { min: 0, max: 3_600_000 }),
+    raceSettleMs: int(env, 'RACE_SETTLE_MS', 5000, { min: 0, max: 600_000 }),
     waitForAdmission: shape.waitForAdmission !== false,
     instances: int(env, 'INSTANCES', 1, { min: 1, max: 1000 }),
     testId: optionalStr(env, 'TESTID'),
@@ -126,9 +133,13 @@ export function arrivalSpanMs(c: RunConfig): number {
   return c.race ? c.raceAtMs : (c.users - 1) * c.arrivalDelayMs;
 }
 
-/** When the arrival phase is over (ms after the first arrival): no admitted user leaves before. */
+/**
+ * When the arrival phase is over (ms after the first arrival): no user leaves
+ * before, and a check answered after it is counted late (queue_arrival_late).
+ * check-race: the shared instant plus the settle time.
+ */
 export function arrivalsOverMs(c: RunConfig): number {
-  return arrivalSpanMs(c) + c.arrivalGraceMs;
+  return c.race ? c.raceAtMs + c.raceSettleMs : arrivalSpanMs(c) + c.arrivalGraceMs;
 }
 
 /**

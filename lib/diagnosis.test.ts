@@ -1,8 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from './config.ts';
-import { diagnose } from './diagnosis.ts';
+import { diagnose as diagnoseWith, type DiagnoseOptions } from './diagnosis.ts';
+import type { RuleOutcome } from './rules/judge.ts';
 import type { SummaryData } from './summary/types.ts';
+import type { RunConfig } from './config.ts';
+
+/** k6's own results as outcomes: what a run gives when every rule's needs were met. */
+function outcomesOf(d: SummaryData): RuleOutcome[] {
+  const out: RuleOutcome[] = [];
+  for (const [metric, m] of Object.entries(d.metrics)) for (const [expression, r] of Object.entries(m.thresholds ?? {})) out.push({ metric, expression, state: r.ok ? 'passed' : 'failed', needs: [] });
+  return out;
+}
+
+function diagnose(d: SummaryData, c: RunConfig, probes: boolean, opts?: DiagnoseOptions, outcomes: RuleOutcome[] = outcomesOf(d)): string[] {
+  return diagnoseWith(d, c, probes, outcomes, opts);
+}
 
 const cfg = loadConfig('processing-rate', { users: 20, queueThreshold: 5, processorIntervalMs: 5000, arrivalDelayMs: 50, dwellMs: 2000 }, {});
 
@@ -81,4 +94,40 @@ test('a split instance leaves notes on totals to the verdict', () => {
   const d = data({ queue_admitted_immediately: { values: { count: 5 } }, queue_probe_samples: { values: { count: 0 } } });
   assert.ok(diagnose(d, cfg, true).some((n) => /every user was admitted at once/.test(n)));
   assert.deepEqual(diagnose(d, cfg, true, { split: true }), []);
+});
+
+test('a rule not judged never gets a cause: an unheard processor is not called irregular', () => {
+  const d = data({ queue_queued: { values: { count: 15 } }, queue_tick_irregular: { values: { count: 0 }, thresholds: { 'count==0': { ok: true } } }, queue_probe_samples: { values: { count: 40 } } });
+  const notes = diagnose(d, cfg, true, {}, [{ metric: 'queue_tick_irregular', expression: 'count==0', state: 'not_judged', reason: 'no samples', needs: ['observer'] }]);
+  assert.ok(!notes.some((n) => /queue_tick_irregular/.test(n)), notes.join('\n'));
+  assert.ok(notes.some((n) => /1 rule\(s\) were not judged/.test(n)), notes.join('\n'));
+});
+
+test('a non-atomic batch is named as the batch window, not as an unfair order', () => {
+  const notes = diagnose(data({
+    'queue_invariant_violations{kind:batch_not_atomic}': { values: { count: 3 }, thresholds: { 'count==0': { ok: false } } },
+    'queue_invariant_violations{kind:fifo}': { values: { count: 0 }, thresholds: { 'count==0': { ok: true } } },
+    queue_probe_samples: { values: { count: 40 } },
+  }), cfg, true);
+  assert.ok(notes.some((n) => /^invariant batch_not_atomic broken 3 time\(s\): .*non-atomic batch, not an unfair order/.test(n)), notes.join('\n'));
+  assert.ok(!notes.some((n) => /unfair order\)$/.test(n) && /fifo/.test(n)), notes.join('\n'));
+});
+
+test('admissions nobody in the room heard: the sockets may not be in the room (a dropped join-queue)', () => {
+  const notes = diagnose(data({
+    queue_queued: { values: { count: 15 } },
+    queue_admission_timeouts: { values: { count: 15 } },
+    'queue_invariant_violations{kind:silent_admission}': { values: { count: 15 } },
+    queue_observer_joined: { values: { count: 1 } },
+    queue_observer_admissions: { values: { count: 0 } },
+    queue_probe_samples: { values: { count: 40 } },
+  }), cfg, true);
+  assert.ok(notes.some((n) => /not even the observer, heard any admission: the sockets may not have been in the room/.test(n)), notes.join('\n'));
+  const heard = diagnose(data({
+    'queue_invariant_violations{kind:silent_admission}': { values: { count: 2 } },
+    queue_observer_joined: { values: { count: 1 } },
+    queue_observer_admissions: { values: { count: 13 } },
+    queue_probe_samples: { values: { count: 40 } },
+  }), cfg, true);
+  assert.ok(!heard.some((n) => /may not have been in the room/.test(n)), 'the observer heard admissions: the room works, these users were not told');
 });

@@ -2,7 +2,7 @@
 // the summary, computed from the summary data and the run's parameters.
 import type { RunConfig } from './config';
 import type { SummaryData } from './summary/types';
-import { failedThresholds } from './summary/junit';
+import type { RuleOutcome } from './rules/judge';
 import { VIOLATION_KINDS, type ViolationKind } from './redis/invariants';
 
 /** What each broken invariant means, in the contract's terms. */
@@ -10,7 +10,8 @@ const KINDS: Record<ViolationKind, string> = {
   active_over_threshold: 'the active set held more users than QUEUE_THRESHOLD (defect 1: overshoot)',
   state_mismatch: 'Redis did not hold a user where the API said it was (defect 6, or admissions counted in the API but not in the active set)',
   queued_and_active: 'a user was in the queue and in the active set at once (defect 6)',
-  fifo: 'a user was admitted while someone who joined earlier still waited (defect 4: unfair order)',
+  fifo: 'a user was admitted while someone who joined earlier, and was not yet admitted, still waited (defect 4: unfair order)',
+  batch_not_atomic: 'users were briefly both queued and active while their batch was announced: the processor adds a batch to the active set and announces it before it removes the batch from the queue (a non-atomic batch, not an unfair order); make the batch one MULTI/EXEC or Lua step',
   silent_admission: 'users were admitted in Redis but never told with their own queue-entry-allowed (defect 2)',
   batch_over_free_slots: 'a processor batch admitted more users than there were free slots (defect 1 in the processor)',
   position_changed: 'a refresh moved a queued user back (defect 5)',
@@ -29,10 +30,13 @@ const DEFECTS: Record<string, string> = {
   queue_wait_estimate_error: 'estimatedWait is far from the real wait (defect 7)',
   queue_position_error: 'reported positions differ from ZRANK + 1 (defect 7)',
   queue_invariant_violations: 'an invariant of the waiting room was broken (each kind is named in its own note)',
-  queue_probe_errors: 'Redis probe commands failed: the probe-based checks were blind for part of the run',
+  queue_probe_errors: 'Redis probe commands failed, or the observer lost the room (kind:observer): the checks that rely on them were blind for part of the run',
   queue_race_late: 'some users were not logged in and in the room by the shared check instant: raise RACE_AT_MS',
   queue_session_restored: 'a refresh did not get session-restored naming the queue event (defect 5)',
-  queue_tick_interval: 'processor batches are not one per QUEUE_PROCESSOR_INTERVAL',
+  queue_tick_irregular: 'processor batches were not a whole number of QUEUE_PROCESSOR_INTERVALs apart (a tick with nothing to admit is silent, so skipped ticks are allowed): check QUEUE_PROCESSOR_INTERVAL against the target',
+  queue_samples_missing: 'users were queued but the observer in the room heard no processor batch (queue-updated): the processor never admitted anyone, or the room\'s sockets were never in it (see the notes)',
+  queue_arrival_late: 'some checks (or their Redis reads) were answered after admitted users could start leaving, so the counts and positions were taken on a moving queue; those rules are not judged: give the load generator more time (ARRIVAL_GRACE_MS, or RACE_SETTLE_MS in check-race), fewer users per VU or a higher HTTP_CONCURRENCY',
+  queue_probe_samples: 'the Redis probes were on but took no sample: the rules that read Redis had nothing to judge',
   queue_batch_size: 'a processor batch admitted more users than the threshold',
   queue_probe_active: 'the active set exceeded QUEUE_THRESHOLD (defect 1)',
   queue_users_completed: 'not every user got through (admitted, held the slot, left)',
@@ -61,7 +65,7 @@ export interface DiagnoseOptions {
   split?: boolean;
 }
 
-export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: boolean, opts: DiagnoseOptions = {}): string[] {
+export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: boolean, outcomes: readonly RuleOutcome[], opts: DiagnoseOptions = {}): string[] {
   const notes: string[] = [];
   const queued = value(data, 'queue_queued', 'count') ?? 0;
   const immediate = value(data, 'queue_admitted_immediately', 'count') ?? 0;
@@ -71,6 +75,8 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
   const activeMax = value(data, 'queue_probe_active', 'max');
 
   const silent = kindCount(data, 'silent_admission');
+  const observerJoined = (value(data, 'queue_observer_joined', 'count') ?? 0) > 0;
+  const observerHeard = value(data, 'queue_observer_admissions', 'count') ?? 0;
   const probeErrors = value(data, 'queue_probe_errors', 'count') ?? 0;
 
   for (const kind of VIOLATION_KINDS) {
@@ -79,6 +85,9 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
   }
   if (!opts.split && immediate > 0 && queued === 0) {
     notes.push(`every user was admitted at once: the threshold (${cfg.queueThreshold}) is too high for ${cfg.users} users, so the queue was never exercised; lower QUEUE_THRESHOLD on the target or raise USERS.`);
+  }
+  if (silent > 0 && (!observerJoined || observerHeard === 0) && !opts.split) {
+    notes.push(`${silent} queued user(s) were admitted in Redis but heard no queue-entry-allowed, and nobody in the room${observerJoined ? ', not even the observer,' : ''} heard any admission: the sockets may not have been in the room at all. A gateway that attaches its listeners only after the handshake's Redis round-trips drops a join-queue sent right on connect (queue-contract, "Seen on the real deployment"); the browser client sends it on connect too, so real users would be admitted without being told.`);
   }
   if (timeouts > 0 && silent > 0) {
     notes.push(`${timeouts} queued user(s) timed out and ${silent} of them were already active in Redis: they were admitted without being told (silent admission, defect 2), so the queue did not starve; check that the processor emits queue-entry-allowed with each admitted user's id to the room.`);
@@ -93,12 +102,13 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
     notes.push(`the Redis probes failed ${probeErrors} time(s) (unreachable, or error replies such as WRONGTYPE): the checks that read Redis were blind for part of the run; see the probe warnings in the log.`);
   }
   if (probesConfigured && samples === 0 && !opts.split) {
-    notes.push('the Redis probes took no sample (REDIS_URL unreachable from here?): the probe-based thresholds had nothing to judge.');
+    notes.push('the Redis probes took no sample (REDIS_URL unreachable from here?): the rules that read Redis had nothing to judge.');
   } else if (!probesConfigured) {
-    notes.push('Redis probes were off (REDIS_URL empty): thresholds on queue_probe_* were dropped, per-user Redis checks skipped.');
+    notes.push('Redis probes were off (REDIS_URL empty): every rule that reads Redis was not judged.');
   }
   const seen = new Set<string>();
-  for (const f of failedThresholds(data)) {
+  for (const f of outcomes) {
+    if (f.state !== 'failed') continue;
     const name = metricName(f.metric);
     const kind = /\{kind:([a-z_]+)\}$/.exec(f.metric);
     const why = kind !== null && kind[1] in KINDS ? KINDS[kind[1] as ViolationKind] : DEFECTS[name];
@@ -106,5 +116,7 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
     if (!seen.has(line)) notes.push(line);
     seen.add(line);
   }
+  const unjudged = outcomes.filter((o) => o.state === 'not_judged').length;
+  if (unjudged > 0) notes.push(`${unjudged} rule(s) were not judged (listed under "not judged" above, with the reason): a rule counts only when what it needs was measured.`);
   return notes;
 }

@@ -54,6 +54,18 @@ export const metrics = {
   probeErrors: new Counter('queue_probe_errors'),
   /** check-race: users not logged in and joined by the shared check instant (RACE_AT_MS too short) */
   raceLate: new Counter('queue_race_late'),
+  /** checks answered after admitted users may start leaving: the counts were taken on a moving queue */
+  arrivalLate: new Counter('queue_arrival_late'),
+  /** each time an invariant was checked, tagged by kind (own_state, fifo, silent_admission, reconnect_score, peak): what its rule was judged on */
+  invariantChecks: new Counter('queue_invariant_checks'),
+  /** observer: 1 when it joined the event's room */
+  observerJoined: new Counter('queue_observer_joined'),
+  /** observer: queue-entry-allowed events it heard (anyone's) */
+  observerAdmissions: new Counter('queue_observer_admissions'),
+  /** observer: batches not a whole number of processor intervals after the previous one */
+  tickIrregular: new Counter('queue_tick_irregular'),
+  /** samples a rule expected and never got, tagged by what (of: batches) */
+  samplesMissing: new Counter('queue_samples_missing'),
 };
 
 type Metric = { add(value: number | boolean, tags?: Record<string, string>): void };
@@ -86,4 +98,11 @@ import type { ViolationKind } from './redis/invariants';
 
 export function violation(kind: ViolationKind, count = 1): void {
   metrics.violations.add(count, { kind });
+}
+
+/** What an invariant's rule is judged on: how many times it was checked. */
+export type CheckKind = 'own_state' | 'fifo' | 'silent_admission' | 'reconnect_score' | 'peak';
+
+export function checked(kind: CheckKind): void {
+  metrics.invariantChecks.add(1, { kind });
 }

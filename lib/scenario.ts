@@ -1,30 +1,33 @@
-// Turns a scenario's few specifics into the k6 script exports: options
-// (the users and probe scenarios, thresholds from thresholds.json), setup (the
-// preflight), the two exec functions, and handleSummary.
+// A scenario's few specifics turned into the k6 script's exports, step by step:
+//   config      lib/config.ts        the run's parameters (environment over defaults)
+//   rules       lib/rules/build.ts   thresholds.json → k6 thresholds and each rule's needs
+//   preflight   lib/run/preflight.ts setup(): password, target, Redis (exit 108 with one line)
+//   flow        lib/flow/user.ts     each waiting user; lib/flow/watcher.ts the probe VU
+//   summary     lib/run/summary.ts   handleSummary: rules judged or not judged, text, JUnit, results file
 //
 // The init context (everything outside the functions) reads no secret and
 // fails on none, so `k6 inspect` and `k6 archive` work with an empty
-// environment and an archive never holds a password. Passwords are read at run
-// time: k6/secrets where this k6 has it and a source is configured, else the
-// environment (lib/secrets.ts).
+// environment and an archive never holds a password (lib/run/secrets.ts).
 import exec from 'k6/execution';
-import { textSummary } from 'https://jslib.k6.io/k6-summary/0.1.0/index.js';
 import thresholdFile from '../thresholds.json';
-import { preflightLogin, QueueApi } from './api/client';
-import { accountEmail, arrivalsOverMs, holdersLeaveMs, isHolder, loadConfig, maxRunMs, runIdOf, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
-import { diagnose } from './diagnosis';
-import { ConfigError, randomUuid } from './env';
-import { runProbe } from './flow/watcher';
+import { QueueApi } from './api/client';
+import { arrivalsOverMs, holdersLeaveMs, isHolder, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
+import { randomUuid } from './env';
+import { CheckIns } from './flow/checkin';
 import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
-import { detectedLine, secretsModule } from './k6/modules';
+import { runProbe } from './flow/watcher';
+import { secretsModule } from './k6/modules';
 import { metrics } from './metrics';
 import { openRedis } from './redis/client';
 import { QueueProbe, redactRedisUrl, type ProbeErrorKind } from './redis/probe';
-import { readSecret } from './secrets';
-import { summaryOutputs } from './summary/outputs';
+import { SUMMARY_TREND_STATS } from './rules/trend-stats';
+import { planRules, thresholdVars, type ThresholdFile } from './rules/build';
+import { k6Version } from './run/identity';
+import { preflight } from './run/preflight';
+import { redisPassword, userPassword } from './run/secrets';
+import { handleRunSummary } from './run/summary';
 import type { SummaryData } from './summary/types';
-import { buildThresholds, thresholdVars, type ThresholdFile } from './thresholds';
 
 export interface ScenarioSpec {
   name: string;
@@ -47,51 +50,6 @@ function limitedLog(limit: number): (message: string) => void {
   };
 }
 
-const PASSWORD_HINT =
-  'the password of the load-test accounts: give it as a k6 secret (k6 run --secret-source=file=secrets.txt with a line USER_PASSWORD=..., ' +
-  'or k6 Cloud secrets), or in the environment (export USER_PASSWORD=...; make sets one for the built-in target)';
-
-/** The accounts' password at run time; throws a ConfigError (k6 exit 107 in setup) when it is missing or too short. */
-async function userPassword(): Promise<string> {
-  const { value } = await readSecret(secretsModule(), __ENV, 'USER_PASSWORD');
-  if (value === undefined) throw new ConfigError('USER_PASSWORD', PASSWORD_HINT, undefined);
-  if (value.length < 6) throw new ConfigError('USER_PASSWORD', 'at least 6 characters (the waiting room refuses shorter passwords)', '<hidden>');
-  return value;
-}
-
-async function redisPassword(): Promise<string | undefined> {
-  return (await readSecret(secretsModule(), __ENV, 'REDIS_PASSWORD')).value;
-}
-
-/** The k6 running this: tools/k6.sh passes it (QUEUE_K6_VERSION); a plain k6 run knows its module set. */
-function k6Version(): string {
-  return __ENV.QUEUE_K6_VERSION || `k6 ${detectedLine} (module set)`;
-}
-
-/** This instance's execution segment, when k6 tells (exec.test.options), else null. */
-function executionSegment(): string | null {
-  try {
-    const o = (exec.test as unknown as { options?: { executionSegment?: unknown } }).options;
-    const seg = o === undefined ? undefined : o.executionSegment;
-    if (seg === undefined || seg === null || seg === '' || seg === '0:1') return null;
-    return String(seg);
-  } catch {
-    return null;
-  }
-}
-
-/** The run's parameters that may be written down: nothing secret, the Redis URL without a password. */
-function publicParams(cfg: RunConfig, probesOn: boolean): Record<string, string | number | boolean | null> {
-  const out: Record<string, string | number | boolean | null> = {};
-  for (const [k, v] of Object.entries(cfg)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
-    else if (v === undefined) out[k] = null;
-  }
-  out.redisUrl = cfg.redisUrl === '' ? '' : redactRedisUrl(cfg.redisUrl);
-  out.probes = probesOn;
-  return out;
-}
-
 export function defineScenario(spec: ScenarioSpec) {
   const cfg: RunConfig = loadConfig(spec.name, spec.defaults, __ENV, spec.shape);
   const probesOn = cfg.redisUrl !== '';
@@ -100,23 +58,24 @@ export function defineScenario(spec: ScenarioSpec) {
   const api = new QueueApi(cfg.apiUrl, { timeoutMs: cfg.httpTimeoutMs });
   const vars = thresholdVars(cfg);
   // What one unsplit run judges; a split instance judges the per-instance part, the verdict the rest.
-  const wholeRun = buildThresholds(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn });
+  const wholeRun = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn });
+  const plan = split ? planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, split: true }) : wholeRun;
 
   const options = {
     scenarios: {
       users: { executor: 'per-vu-iterations', vus: vusFor(cfg), iterations: 1, maxDuration, gracefulStop: '30s', exec: 'users' },
       probe: { executor: 'per-vu-iterations', vus: 1, iterations: 1, maxDuration, gracefulStop: '30s', exec: 'probe' },
     },
-    thresholds: split ? buildThresholds(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, split: true }) : wholeRun,
+    thresholds: plan.thresholds,
     setupTimeout: `${Math.ceil(cfg.httpTimeoutMs / 1000) * 2 + 10}s`,
-    // count: so a split run's averages merge exactly in `make verdict`.
-    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'count'],
+    // count: sample counts tell a measured rule from an empty one; the ladder lets a split run's percentiles merge.
+    summaryTrendStats: SUMMARY_TREND_STATS,
     cloud: { name: `queue-k6 ${spec.name}` },
   };
 
   /** A VU's probe of the queue's keys; its failures are counted and the first one of each kind is logged. */
   async function openProbe(eventId: string, log: (m: string) => void): Promise<QueueProbe> {
-    const client = probesOn ? openRedis(cfg.redisUrl, await redisPassword()) : undefined;
+    const client = probesOn ? openRedis(cfg.redisUrl, await redisPassword(secretsModule(), __ENV)) : undefined;
     const logged = new Set<ProbeErrorKind>();
     return new QueueProbe(client, eventId, {
       onError: (kind, message) => {
@@ -129,25 +88,9 @@ export function defineScenario(spec: ScenarioSpec) {
   }
 
   async function setup(): Promise<SetupData> {
-    // Fails fast (k6 exit code 107) with one clear line: no password, target down,
-    // wrong password, Redis unreachable, a split run without a shared event.
-    const password = await userPassword();
-    if (split && cfg.eventId === undefined) {
-      throw new ConfigError('EVENT_ID', `a UUID shared by all ${cfg.instances} instances of this split run (INSTANCES=${cfg.instances}), so they queue for the same event`, undefined);
-    }
-    const segment = executionSegment();
-    if (segment !== null && !split) {
-      console.warn(`this k6 instance runs execution segment ${segment} of a split run, but INSTANCES is not set: its totals (immediate admissions, queued, completed) will miss the other instances' users and fail. Set INSTANCES to the number of instances and judge the run with make verdict.`);
-    }
-    preflightLogin(cfg.apiUrl, accountEmail(cfg, 1), password, Math.min(cfg.httpTimeoutMs, 30_000));
-    if (probesOn) {
-      const failure = await new QueueProbe(openRedis(cfg.redisUrl, await redisPassword()), 'preflight').ping();
-      if (failure !== undefined) {
-        throw new Error(`Redis probes: cannot use ${redactRedisUrl(cfg.redisUrl)} (${failure}). Make that Redis reachable from here (kubectl port-forward, REDIS_PASSWORD for a protected one), or run without probes with REDIS_URL= (empty): their thresholds are then dropped.`);
-      }
-    }
+    await preflight(cfg, secretsModule(), __ENV);
     const eventId = cfg.eventId ?? randomUuid();
-    console.log(`${spec.name} on ${k6Version()}: event ${eventId}, ${cfg.users} users over ${vusFor(cfg)} VU(s)${split ? ` split over ${cfg.instances} instances` : ''}, threshold ${cfg.queueThreshold}, interval ${cfg.processorIntervalMs} ms, probes ${probesOn ? redactRedisUrl(cfg.redisUrl) : 'off'}`);
+    console.log(`${spec.name} on ${k6Version(__ENV)}: event ${eventId}, ${cfg.users} users over ${vusFor(cfg)} VU(s)${split ? ` split over ${cfg.instances} instances` : ''}, threshold ${cfg.queueThreshold}, interval ${cfg.processorIntervalMs} ms, probes ${probesOn ? redactRedisUrl(cfg.redisUrl) : 'off'}`);
     // Every VU is initialised before setup, so arrivals can start right after it,
     // or at START_AT, the instant a split run's instances share.
     let startAt = Date.now() + 500;
@@ -163,19 +106,24 @@ export function defineScenario(spec: ScenarioSpec) {
     const first = batch * cfg.usersPerVu;
     const last = Math.min(cfg.users, first + cfg.usersPerVu);
     const log = limitedLog(3);
-    const password = await userPassword();
+    const password = await userPassword(secretsModule(), __ENV);
     const probe = await openProbe(data.eventId, log);
     const http = new Semaphore(cfg.httpConcurrency);
+    const checkIns = new CheckIns(Math.max(0, last - first));
     const holdersLeaveAt = data.startAt + holdersLeaveMs(cfg);
     const flows: Array<Promise<void>> = [];
     for (let i = first; i < last; i++) {
+      // One user's failure never ends another's: runUser counts its own errors, and anything it lets through is counted here.
       flows.push(runUser({
-        cfg, api, probe, eventId: data.eventId, n: i + 1, password, http, log,
+        cfg, api, probe, eventId: data.eventId, n: i + 1, password, http, log, checkIns,
         arriveAt: data.startAt + (cfg.race ? 0 : i * cfg.arrivalDelayMs),
         checkAt: cfg.race ? data.startAt + cfg.raceAtMs : undefined,
         arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),
         holdUntil: isHolder(cfg, i) ? holdersLeaveAt : 0,
         refreshes: i >= cfg.queueThreshold && i < cfg.queueThreshold + cfg.reconnectUsers,
+      }).catch((err: unknown) => {
+        metrics.socketErrors.add(1, { kind: 'unexpected' });
+        log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);
       }));
     }
     await Promise.all(flows);
@@ -183,31 +131,13 @@ export function defineScenario(spec: ScenarioSpec) {
 
   async function probe(data: SetupData): Promise<void> {
     const log = limitedLog(3);
-    const password = await userPassword();
+    const password = await userPassword(secretsModule(), __ENV);
     const queueProbe = await openProbe(data.eventId, log);
     await runProbe({ cfg, api, probe: queueProbe, eventId: data.eventId, password, startAt: data.startAt, checkPeak: spec.checkPeak === true, log });
   }
 
   function handleSummary(data: SummaryData): Record<string, string> {
-    const setupData = (data as SummaryData & { setup_data?: Partial<SetupData> }).setup_data;
-    const eventId = cfg.eventId ?? (setupData && typeof setupData.eventId === 'string' ? setupData.eventId : null);
-    const notes = diagnose(data, cfg, probesOn, { split });
-    const text = textSummary(data, { indent: ' ', enableColors: !data.options.noColor && data.state.isStdOutTTY });
-    const meta = {
-      format: 1,
-      runId: eventId === null ? (cfg.testId ?? 'unknown') : runIdOf(cfg, eventId),
-      scenario: spec.name,
-      eventId,
-      k6Version: k6Version(),
-      instances: cfg.instances,
-      segment: executionSegment(),
-      params: publicParams(cfg, probesOn),
-      vars,
-      thresholds: wholeRun,
-      notes,
-      startAt: setupData && typeof setupData.startAt === 'number' ? setupData.startAt : null,
-    };
-    return summaryOutputs({ scenario: spec.name, data, now: new Date(), text, notes, prefix: __ENV.RESULTS_PREFIX, meta, partial: split });
+    return handleRunSummary({ scenario: spec.name, cfg, probesOn, split, plan, wholeRun, vars, env: __ENV }, data);
   }
 
   return { options, setup, users, probe, handleSummary };

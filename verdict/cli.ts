@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { thresholdsJUnit } from '../lib/summary/junit.ts';
+import { rulesJUnit, type RuleCase } from '../lib/summary/junit.ts';
 import { fileSafeName, fileTimestamp, NOTE_PREFIX } from '../lib/summary/outputs.ts';
 import { textSummary } from '../lib/summary/text.ts';
 import type { SummaryData } from '../lib/summary/types.ts';
@@ -118,22 +118,20 @@ export function outputBase(o: CliOptions, v: Verdict, summaries: InstanceSummary
 /** The JUnit report: the thresholds, plus a failing case when instances are missing, so CI shows it. */
 export function verdictJUnit(v: Verdict, now: Date): string {
   let data: SummaryData = v.data;
+  const rules: RuleCase[] = [...v.rules];
   if (!v.complete) {
     const meta = v.data.queue_k6.verdict;
+    const expression = `count==${meta.instancesExpected}`;
     data = {
       ...v.data,
       metrics: {
         ...v.data.metrics,
-        queue_k6_instances: {
-          type: 'counter',
-          contains: 'default',
-          values: { count: meta.instancesFound, rate: 0 },
-          thresholds: { [`count==${meta.instancesExpected}`]: { ok: false } },
-        },
+        queue_k6_instances: { type: 'counter', contains: 'default', values: { count: meta.instancesFound, rate: 0 }, thresholds: { [expression]: { ok: false } } },
       },
     };
+    rules.push({ metric: 'queue_k6_instances', expression, state: 'failed' });
   }
-  return thresholdsJUnit(data, { suiteName: `${v.data.queue_k6.scenario} (verdict)`, timestamp: now.toISOString().slice(0, 19) });
+  return rulesJUnit(rules, data, { suiteName: `${v.data.queue_k6.scenario} (verdict)`, timestamp: now.toISOString().slice(0, 19) });
 }
 
 /** The text printed on stdout: the summary, the verdict's lines, the diagnosis. */

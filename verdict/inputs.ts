@@ -19,7 +19,7 @@ export function parseMeta(raw: unknown, source: string): RunMeta {
     throw new InputError(`${source}: invalid queue_k6; reason: ${what}`);
   };
   if (!isObject(raw)) return bad('expected an object');
-  if (raw.format !== 1) bad(`expected format 1, got ${JSON.stringify(raw.format)} (a newer suite wrote it?)`);
+  if (raw.format !== 1 && raw.format !== 2) bad(`expected format 1 or 2, got ${JSON.stringify(raw.format)} (a newer suite wrote it?)`);
   if (typeof raw.runId !== 'string' || raw.runId === '') bad('expected a runId string');
   if (typeof raw.scenario !== 'string' || raw.scenario === '') bad('expected a scenario string');
   if (typeof raw.instances !== 'number' || !Number.isInteger(raw.instances) || raw.instances < 1) bad(`expected instances to be an integer >= 1, got ${JSON.stringify(raw.instances)}`);
@@ -28,8 +28,11 @@ export function parseMeta(raw: unknown, source: string): RunMeta {
   for (const [k, v] of Object.entries(raw.thresholds as Record<string, unknown>)) {
     if (!Array.isArray(v) || v.some((e) => typeof e !== 'string')) bad(`expected thresholds['${k}'] to be a list of expressions`);
   }
+  const plan = raw.rulePlan;
+  const rulePlan = isObject(plan) && Array.isArray(plan.rules) && Array.isArray(plan.notInForce) ? (plan as unknown as RunMeta['rulePlan']) : undefined;
   return {
-    format: 1,
+    format: raw.format as number,
+    ...(rulePlan !== undefined ? { rulePlan } : {}),
     runId: raw.runId as string,
     scenario: raw.scenario as string,
     eventId: typeof raw.eventId === 'string' ? raw.eventId : null,

@@ -3,6 +3,8 @@
 // run"); the verdict merges the instances' data and judges the run's
 // thresholds on it, and writes data of the same shape as one run's
 // handleSummary data, with a `queue_k6` that says how the verdict was reached.
+import type { NotInForce, Rule } from '../lib/rules/build.ts';
+import type { RuleOutcome } from '../lib/rules/judge.ts';
 import type { SummaryData } from '../lib/summary/types.ts';
 
 /** `queue_k6` as each instance writes it (format 1). */
@@ -22,6 +24,10 @@ export interface RunMeta {
   thresholds: Record<string, string[]>;
   notes: string[];
   startAt: number | null;
+  /** Format 2: the whole run's rules with their needs (lib/rules/build.ts), judged again on the merged data. */
+  rulePlan?: { rules: Rule[]; notInForce: NotInForce[] };
+  /** Format 2: each rule's outcome in this summary. */
+  rules?: RuleOutcome[];
 }
 
 /**
@@ -42,8 +48,8 @@ export type Basis =
   | 'merged'
   /** Only one instance had samples: its own percentile is the run's. */
   | 'one-instance'
-  /** A percentile over several instances: passes only when it passes in each. */
-  | 'every-instance'
+  /** A percentile over several instances: decided on bounds from their counts and quantiles (quantiles.ts). */
+  | 'bounds'
   /** No samples anywhere: k6's rule for an empty metric. */
   | 'no-samples';
 
@@ -60,12 +66,14 @@ export interface ThresholdJudgement {
   expression: string;
   ok: boolean;
   basis: Basis;
-  /** Failed only because summaries cannot tell: some instances pass, others fail (or lack the value). */
+  /** Failed only because summaries cannot tell: the threshold lies between the bounds (or a value is missing). */
   inconclusive: boolean;
   /** The value the expression was tested on, when there is one. */
   value: number | null;
   /** Per instance, for percentile rules over several instances. */
   instances?: InstanceValue[];
+  /** basis 'bounds': the run's value lies in [lower, upper] (null: unbounded on that side). */
+  bounds?: { lower: number | null; upper: number | null; instances: number };
   /** Why, in a few words, when the basis is not a plain merged value. */
   note?: string;
 }

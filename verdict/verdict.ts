@@ -3,6 +3,7 @@
 // data, and explain. Pure: the CLI does the reading and writing.
 import type { RunConfig } from '../lib/config.ts';
 import { diagnose } from '../lib/diagnosis.ts';
+import { judgeRules, type RuleOutcome } from '../lib/rules/judge.ts';
 import { judge } from './judge.ts';
 import { mergeData } from './merge.ts';
 import { coverage, parseSegment, type Segment } from './segments.ts';
@@ -19,6 +20,8 @@ export interface Verdict {
   verdictNotes: string[];
   /** diagnose() on the merged data: the same notes one unsplit run prints. */
   diagnosis: string[];
+  /** Every whole-run rule: passed, failed, or not judged with its reason. */
+  rules: RuleOutcome[];
 }
 
 /** Sorted keys and expressions, so that two equal rule sets compare equal. */
@@ -140,7 +143,13 @@ export function buildVerdict(input: InstanceSummary[]): Verdict {
   });
 
   const parts: InstanceReport[] = summaries.map((s) => ({ segment: s.meta.segment, runId: s.meta.runId, source: s.source, failures: ownFailures(s) }));
-  const passed = complete && judged.crossed.length === 0;
+  // Each whole-run rule judged again for its needs on the merged data: what no instance measured is not judged.
+  const plan = first.meta.rulePlan;
+  const outcomes: RuleOutcome[] = plan !== undefined
+    ? judgeRules(plan.rules, plan.notInForce, judged.data.metrics)
+    : judged.judgements.map((j) => ({ metric: j.metric, expression: j.expression, state: j.ok ? 'passed' : 'failed', needs: [] }));
+  const crossed = [...new Set(outcomes.filter((o) => o.state === 'failed').map((o) => o.metric))].sort();
+  const passed = complete && crossed.length === 0;
 
   const verdictNotes: string[] = [];
   const segments = ordered.map((o) => o.segment.text).join(', ');
@@ -153,6 +162,7 @@ export function buildVerdict(input: InstanceSummary[]): Verdict {
     if (j.note && (!j.ok || j.inconclusive)) verdictNotes.push(`threshold ${j.metric} ${j.expression} FAILED: ${j.note}`);
   }
   verdictNotes.push(...judged.notes, ...merged.approximations);
+  for (const o of outcomes) if (o.state === 'not_judged') verdictNotes.push(`not judged: ${o.metric} ${o.expression}: ${o.reason ?? 'its needs were not met'}`);
 
   const data: MergedData = {
     ...judged.data,
@@ -160,6 +170,7 @@ export function buildVerdict(input: InstanceSummary[]): Verdict {
       ...first.meta,
       segment: null,
       notes: [],
+      rules: outcomes,
       verdict: {
         passed,
         instancesExpected: expected,
@@ -171,7 +182,7 @@ export function buildVerdict(input: InstanceSummary[]): Verdict {
       },
     },
   };
-  const diagnosis = diagnose(data, runConfigFromMeta(first.meta), probesOn(first.meta));
+  const diagnosis = diagnose(data, runConfigFromMeta(first.meta), probesOn(first.meta), outcomes);
   data.queue_k6.notes = [...verdictNotes, ...diagnosis];
-  return { data, passed, crossed: judged.crossed, complete, verdictNotes, diagnosis };
+  return { data, passed, crossed, complete, verdictNotes, diagnosis, rules: outcomes };
 }

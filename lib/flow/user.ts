@@ -5,11 +5,12 @@
 import exec from 'k6/execution';
 import { ApiError, type CheckAnswer, type QueueApi } from '../api/client';
 import { accountEmail, admissionBoundMs, admissionTimeoutMs, type RunConfig } from '../config';
-import { addWithMetadata, metrics, violation } from '../metrics';
-import { checkFifoOnAdmission, checkOwnState, checkReconnect, estimateErrorMs, positionError } from '../redis/invariants';
+import { addWithMetadata, checked, metrics, violation } from '../metrics';
+import { checkFifoOnAdmission, checkOwnState, checkReconnect, classifyBothStates, estimateErrorMs, positionError, type OwnState } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, SocketIOError, type SocketIOClient } from '../socketio';
 import { admissionFilter, isOwnAdmission } from './admission';
+import type { CheckIns } from './checkin';
 import { Latch, type Semaphore, sleepMs, sleepUntil } from './time';
 
 export interface UserContext {
@@ -26,8 +27,10 @@ export interface UserContext {
   checkAt?: number;
   /** An admitted user keeps its slot at least until then (holders: across the first tick after the arrivals). */
   holdUntil: number;
-  /** Nobody leaves before this time: the last user has arrived and checked in. */
+  /** Nobody leaves before this time: the last user has arrived and checked in (check-race: the settle time is over). */
   arrivalsOverAt: number;
+  /** This VU's users' check-ins: nobody of the VU leaves before all have had their answer. */
+  checkIns: CheckIns;
   /**
    * Bounds the VU's HTTP calls in flight: thousands of users each holding an
    * open request at once cost the load generator more memory than their sockets.
@@ -86,10 +89,28 @@ function assertSameThreshold(ctx: UserContext, answer: CheckAnswer): void {
   }
 }
 
+/** How long after a read that found a user in both sets the second read comes (its batch's announcement is over by then). */
+const BOTH_STATES_RECHECK_MS = 1000;
+
+/** The user's own state checked against what the API said; a user found in both sets is read again to tell its batch's window from two states. */
+async function judgeOwnState(ctx: UserContext, me: string, expected: 'queued' | 'active', state: OwnState): Promise<void> {
+  checked('own_state');
+  const kinds = checkOwnState(expected, state);
+  for (const kind of kinds) {
+    if (kind !== 'queued_and_active') {
+      violation(kind);
+      continue;
+    }
+    await sleepMs(BOTH_STATES_RECHECK_MS);
+    const again = await ctx.probe.ownState(me);
+    for (const k of classifyBothStates(again === undefined ? undefined : again.rank !== null && again.active)) violation(k);
+  }
+}
+
 async function checkState(ctx: UserContext, me: string, expected: 'queued' | 'active'): Promise<number | null> {
   const state = await ctx.probe.ownState(me);
   if (state === undefined) return null;
-  for (const kind of checkOwnState(expected, state)) violation(kind);
+  await judgeOwnState(ctx, me, expected, state);
   return state.score;
 }
 
@@ -97,16 +118,25 @@ async function checkState(ctx: UserContext, me: string, expected: 'queued' | 'ac
 async function refresh(ctx: UserContext, token: string, me: string, before: { position: number; score: number | null }, old: SocketIOClient, admitted: Latch<Admission>): Promise<SocketIOClient> {
   await sleepMs(ctx.cfg.reconnectAfterMs);
   if (admitted.fired) return old;
-  old.close();
   metrics.reconnects.add(1);
   const restored = new Latch<unknown>();
   const socket = connectSocket(ctx, token, me, admitted);
   socket.on('session-restored', (payload: unknown) => restored.fire(payload));
-  await openSocket(socket, ctx);
+  // The new page's socket is in the room before the old one goes, as when a browser
+  // tab is reloaded: an admission announced in between reaches one of them.
+  try {
+    await openSocket(socket, ctx);
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  old.close();
   const again = await ctx.http.run(() => ctx.api.check(token, ctx.eventId));
   if (again.queued) {
     const state = await ctx.probe.ownState(me);
-    for (const kind of checkReconnect(before, { position: again.position, score: state ? state.score : null })) violation(kind);
+    const score = state ? state.score : null;
+    if (before.score !== null && score !== null) checked('reconnect_score');
+    for (const kind of checkReconnect(before, { position: again.position, score })) violation(kind);
   }
   const payload = (await restored.wait(ctx.cfg.sessionRestoreTimeoutMs)) as { queueEventId?: unknown } | undefined;
   metrics.sessionRestored.add(payload !== undefined && payload.queueEventId === ctx.eventId);
@@ -121,18 +151,26 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
   const state = await ctx.probe.ownState(me);
   let score: number | null = null;
   if (state !== undefined) {
+    // Read after the arrival phase, the rank may have moved under users who left: a late read is counted, not judged.
+    if (Date.now() > ctx.arrivalsOverAt) metrics.arrivalLate.add(1, { what: 'probe' });
     score = state.score;
     const err = positionError(answer.position, state.rank);
     if (err !== undefined) metrics.positionError.add(err);
-    for (const kind of checkOwnState('queued', state)) violation(kind);
+    await judgeOwnState(ctx, me, 'queued', state);
   }
   if (ctx.refreshes) socket = await refresh(ctx, token, me, { position: answer.position, score }, socket, admitted);
-  // check-race: the race is judged at the check; queued users leave once their state is checked.
-  if (!ctx.cfg.waitForAdmission) return { socket, admitted: false };
+  // check-race: the race is judged at the check; queued users keep their place until
+  // the queue has settled (every check answered), then leave.
+  if (!ctx.cfg.waitForAdmission) {
+    await ctx.checkIns.wait(ctx.arrivalsOverAt);
+    await sleepUntil(ctx.arrivalsOverAt);
+    return { socket, admitted: false };
+  }
 
   const timeout = admissionTimeoutMs(ctx.cfg, answer.position);
   const bound = admissionBoundMs(ctx.cfg, answer.position);
   const got = await admitted.wait(checkedAt + timeout - Date.now());
+  checked('silent_admission');
   if (got === undefined) {
     addWithMetadata(metrics.admissionTimeouts, 1, { user: ctx.n, position: answer.position, bound_ms: bound });
     // Was it admitted without being told? (defect 2: the client's view and Redis differ)
@@ -146,7 +184,12 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
   metrics.waitEstimateError.add(estimateErrorMs(answer.estimatedWait, waited));
   if (waited > bound) metrics.admissionLate.add(1);
   const head = await ctx.probe.head();
-  if (head !== undefined) for (const kind of checkFifoOnAdmission(score, head)) violation(kind);
+  if (head !== undefined) {
+    checked('fifo');
+    // An earlier member still queued but already active is in this user's own batch.
+    const headActive = head !== null && score !== null && head.score < score ? await ctx.probe.isActive(head.member) : undefined;
+    for (const kind of checkFifoOnAdmission(score, head, headActive)) violation(kind);
+  }
   await checkState(ctx, me, 'active');
   return { socket, admitted: true };
 }
@@ -171,6 +214,7 @@ export async function runUser(ctx: UserContext): Promise<void> {
   let socket: SocketIOClient | undefined;
   let token: string | undefined;
   let entered = false;
+  let checkedIn = false;
   let mismatch: ThresholdMismatch | undefined;
   try {
     const session = await ctx.http.run(() => ctx.api.registerOrLogin(email, ctx.password, `${ctx.cfg.userPrefix} ${ctx.n}`));
@@ -189,8 +233,16 @@ export async function runUser(ctx: UserContext): Promise<void> {
     // check is not bounded by HTTP_CONCURRENCY: a burst of arrivals must reach the
     // waiting room as one (login, the costly call, is bounded above).
     const checkedAt = Date.now();
-    const answer = await ctx.api.check(tok, ctx.eventId);
+    let answer: CheckAnswer;
+    try {
+      answer = await ctx.api.check(tok, ctx.eventId);
+    } finally {
+      ctx.checkIns.done();
+      checkedIn = true;
+    }
     entered = true;
+    // Answered after users may have started leaving: the queue this answer saw was moving.
+    if (Date.now() > ctx.arrivalsOverAt) metrics.arrivalLate.add(1, { what: 'check' });
     assertSameThreshold(ctx, answer);
     let inside = true;
     if (answer.queued) {
@@ -203,7 +255,10 @@ export async function runUser(ctx: UserContext): Promise<void> {
     }
     // Hold the slot, as a buyer picking seats does; and keep it until every user has
     // arrived, so a slot freed mid-burst cannot blur the count of immediate admissions.
-    if (inside) await sleepUntil(Math.max(Date.now() + ctx.cfg.dwellMs, ctx.arrivalsOverAt, ctx.holdUntil));
+    if (inside) {
+      await ctx.checkIns.wait(ctx.arrivalsOverAt);
+      await sleepUntil(Math.max(Date.now() + ctx.cfg.dwellMs, ctx.arrivalsOverAt, ctx.holdUntil));
+    }
     await ctx.http.run(() => ctx.api.leave(tok, ctx.eventId));
     entered = false;
     if (inside || !ctx.cfg.waitForAdmission) metrics.usersCompleted.add(1);
@@ -211,6 +266,8 @@ export async function runUser(ctx: UserContext): Promise<void> {
     if (err instanceof ThresholdMismatch) mismatch = err;
     record(ctx, err);
   } finally {
+    // A flow that ended before its check no longer holds up its VU's check-ins.
+    if (!checkedIn) ctx.checkIns.done();
     if (socket !== undefined) socket.close();
     // Never leave a place behind in the target's queue: a failed flow still leaves.
     if (entered && token !== undefined) {

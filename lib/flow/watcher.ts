@@ -4,8 +4,8 @@
 // the free slots. It stops once the room is empty again, or at the run's bound.
 import type { QueueApi } from '../api/client';
 import { accountEmail, arrivalSpanMs, expectedImmediate, expectedQueued, maxRunMs, type RunConfig } from '../config';
-import { addWithMetadata, metrics, violation } from '../metrics';
-import { checkBatch, checkCounts, checkPeak, looksStalled, type Counts } from '../redis/invariants';
+import { addWithMetadata, checked, metrics, violation } from '../metrics';
+import { checkBatch, checkCounts, checkPeak, irregularTick, looksStalled, tickToleranceMs, type Counts } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, type SocketIOClient } from '../socketio';
 import { sleepMs } from './time';
@@ -24,9 +24,18 @@ export interface ProbeContext {
 }
 
 interface Observer {
-  socket: SocketIOClient;
+  /** Leaves the room: a disconnect after this is not a loss. */
+  close(): void;
   /** queue-entry-allowed events heard: users admitted from the queue, everyone's. */
   admitted(): number;
+  /** processor batches (queue-updated) heard. */
+  batches(): number;
+}
+
+/** The observer's failures are probe errors: counted (queue_probe_errors{kind:observer}), thresholded, logged once. */
+function observerLost(ctx: ProbeContext, what: string): void {
+  metrics.probeErrors.add(1, { kind: 'observer' });
+  ctx.log(`the observer ${what}, so processor batches are no longer timed or sized; queue_probe_errors{kind:observer} counts it and fails the run.`);
 }
 
 /** Joins the room as a user who never queues, to see what every client sees. */
@@ -41,13 +50,23 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
     });
     let inBatch = 0;
     let lastBatchAt = 0;
+    let total = 0;
+    let batches = 0;
+    const tolerance = tickToleranceMs(ctx.cfg.processorIntervalMs);
     socket.on('queue-entry-allowed', () => {
       inBatch++;
+      total++;
+      metrics.observerAdmissions.add(1);
     });
     socket.on('queue-updated', (payload: unknown) => {
       const p = (payload ?? {}) as { currentUsers?: unknown; queueSize?: unknown };
       const now = Date.now();
-      if (lastBatchAt > 0) metrics.tickInterval.add(now - lastBatchAt);
+      batches++;
+      if (lastBatchAt > 0) {
+        const gap = now - lastBatchAt;
+        metrics.tickInterval.add(gap);
+        if (irregularTick(gap, ctx.cfg.processorIntervalMs, tolerance)) metrics.tickIrregular.add(1);
+      }
       lastBatchAt = now;
       const meta: Record<string, number> = {};
       if (typeof p.currentUsers === 'number') meta.free_slots = Math.max(0, ctx.cfg.queueThreshold - p.currentUsers);
@@ -56,16 +75,25 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
       if (typeof p.currentUsers === 'number') for (const kind of checkBatch(inBatch, p.currentUsers, ctx.cfg.queueThreshold)) violation(kind);
       inBatch = 0;
     });
+    let closing = false;
+    socket.on('disconnect', (reason: unknown) => {
+      if (reason !== 'io client disconnect' && !closing) observerLost(ctx, `lost the room (${String(reason)})`);
+    });
     await socket.connect();
     socket.emit('join-queue', { eventId: ctx.eventId });
-    let total = 0;
-    socket.on('queue-entry-allowed', () => {
-      total++;
-    });
-    return { socket, admitted: () => total };
+    metrics.observerJoined.add(1);
+    const s = socket;
+    return {
+      close: () => {
+        closing = true;
+        s.close();
+      },
+      admitted: () => total,
+      batches: () => batches,
+    };
   } catch (err) {
     if (socket !== undefined) socket.close();
-    ctx.log(`the observer could not join the room, so batch timing is not measured: ${String(err instanceof Error ? err.message : err)}`);
+    observerLost(ctx, `could not join the room (${String(err instanceof Error ? err.message : err)})`);
     return undefined;
   }
 }
@@ -117,10 +145,14 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
       await sleepMs(ctx.cfg.probeIntervalMs);
     }
     if (ctx.checkPeak && seenUsers) {
+      checked('peak');
       const expected = { active: expectedImmediate(ctx.cfg), depth: expectedQueued(ctx.cfg) };
       for (const kind of checkPeak(peak, expected)) violation(kind);
     }
+    // Queued users wait for the processor: a room where nobody heard one batch measured nothing of it.
+    const queuedSeen = peak.depth > 0 || expectedQueued(ctx.cfg) > 0;
+    if (observer && ctx.cfg.waitForAdmission && queuedSeen && observer.batches() === 0) metrics.samplesMissing.add(1, { of: 'batches' });
   } finally {
-    if (observer) observer.socket.close();
+    if (observer) observer.close();
   }
 }

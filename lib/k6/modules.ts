@@ -5,11 +5,11 @@
 // routes those imports to ./websockets.ts, ./timers.ts and ./redis.ts, which
 // read from here. Nothing in a bundle names a version-dependent module in an
 // import, a `require("...")` literal or a directive, so no k6 tries to
-// provision a binary for one (README, "Which k6 runs the scripts").
+// provision a binary for one (docs/k6-lines.md).
 import type { WebSocket as K6WebSocket } from 'k6/websockets';
 import type * as K6Timers from 'k6/timers';
 import type { Client as K6RedisClient } from 'k6/x/redis';
-import { NO_REDIS_MODULE_HINT, selectModules, selectRedis, wantsRedis, type Chosen, type DetectedLine, type SelectOptions } from './select';
+import { memberOf, NO_REDIS_MODULE_HINT, selectModules, selectRedis, wantsRedis, type Chosen, type RedisClientForm, type SelectOptions, type Span } from './select';
 
 export interface WebSocketsModule {
   WebSocket: typeof K6WebSocket;
@@ -24,6 +24,8 @@ export interface TimersModule {
 
 export interface RedisModule {
   Client: typeof K6RedisClient;
+  /** Whether this k6's Client takes a URL or the options object of 0.46-0.47 (select.ts). */
+  form: RedisClientForm;
 }
 
 /** k6/secrets' default export. */
@@ -31,25 +33,17 @@ export interface SecretsModule {
   get(name: string): Promise<string>;
 }
 
-/** A member of a required module: k6 puts named exports on the module object; a default export may hold them instead. */
 function member<T>(chosen: Chosen, key: string): T {
-  const m = chosen.module as Record<string, unknown> | null | undefined;
-  const direct = m?.[key];
-  if (direct !== undefined) return direct as T;
-  const viaDefault = (m?.default as Record<string, unknown> | undefined)?.[key];
-  if (viaDefault !== undefined) return viaDefault as T;
+  const found = memberOf(chosen.module, key);
+  if (found !== undefined) return found as T;
   throw new Error(`${chosen.name} has no ${key}: this k6 module does not look like the one queue-k6 was written for`);
 }
 
 const options: SelectOptions = { load: (name) => require(name), version: __ENV.QUEUE_K6_VERSION };
 const core = selectModules(options);
 
-/**
- * The release line the modules showed: '2.x', '1.6-1.8', '0.54-1.5', '0.50-0.53', '0.46-0.49' when
- * QUEUE_K6_VERSION gave the version (tools/k6.sh does), else as far as the needed tries told:
- * '0.46-0.49', '0.50-0.59', '1.0-1.5', '1.6-1.8', '2.x', or '1.6-2.x' when no Redis module was needed.
- */
-export let detectedLine: DetectedLine = core.line;
+/** The span of k6 releases the tries told ('0.46-0.53', '0.54-1.8', '2.x'), or the version's span with QUEUE_K6_VERSION. */
+export const detectedLine: Span = core.line;
 
 /** The module names this VU uses, for messages. */
 export const chosenModules: { websockets: string; timers: string; secrets: string | undefined; redis: string | undefined } = {
@@ -68,23 +62,26 @@ export const timers: TimersModule = {
   clearInterval: member(core.timers, 'clearInterval'),
 };
 
+/** What a Client is on a k6 2.x without xk6-redis: k6 stops after init anyway; should it not, the first client says why. */
+const MissingClient = function MissingClient(): never {
+  throw new Error(NO_REDIS_MODULE_HINT);
+} as unknown as typeof K6RedisClient;
+
 let redis: { module: RedisModule | undefined } | undefined;
 
 function loadRedis(): RedisModule | undefined {
   if (!wantsRedis(__ENV)) return undefined;
-  try {
-    const picked = selectRedis(core, options);
-    detectedLine = picked.line;
-    chosenModules.redis = picked.redis.name;
-    return { Client: member(picked.redis, 'Client') };
-  } catch (err) {
-    if (!(err instanceof Error) || err.message !== NO_REDIS_MODULE_HINT) throw err;
-    // k6 >= 1.4 fails the VU with its own "unknown modules" error once init is
-    // over, whatever happens here: log how to go on first, so it is on screen
-    // whichever error k6 then reports.
-    console.error(`queue-k6: ${NO_REDIS_MODULE_HINT}`);
-    throw new Error('queue-k6: no Redis module in this k6 (how to go on: the line above)');
+  const picked = selectRedis(core, options);
+  if (picked.redis === undefined) {
+    // Asking for k6/x/redis has already made k6 >= 1.5 fail this VU once the
+    // init code ends, with its own "unknown modules" line: say first, in one
+    // line and without a stack trace, how to go on. VU 0 (the init that reads
+    // the options) runs before any other VU, so the line is printed once.
+    if (__VU === 0) console.error(NO_REDIS_MODULE_HINT);
+    return { Client: MissingClient, form: 'url' };
   }
+  chosenModules.redis = picked.redis.name;
+  return { Client: member(picked.redis, 'Client'), form: picked.clientForm };
 }
 
 /**

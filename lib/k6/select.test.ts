@@ -1,95 +1,292 @@
-// selectModules/selectRedis against an emulated `require` per k6 release: the module table
-// of shared/k6-reference/README.md ("Modules by k6 version") and how a failed
-// require behaves (catchable before 1.4; from 1.4 an unknown k6/... name fails
-// the VU after init even when caught, recorded on v2.2.0 for k6/x/...).
+// selectModules/selectRedis against an emulated `require` per k6 line, built
+// from shared/k6-reference/README.md:
+// - "`require` of module names, line by line" (recorded on 0.46, 1.0, 1.5,
+//   1.6, 2.2): what each name does, and what a name the binary lacks does
+//   (throws before 1.5; from 1.5 returns an object and fails the VU after init);
+// - "Modules by k6 version" (read in each release's module table) for the
+//   lines and cells not recorded;
+// - "Client on k6 0.46": the Client takes an options object before 0.48.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lineOf, MODULE_NAMES, NO_REDIS_MODULE_HINT, parseK6Version, RECORDED_MODULES, selectAll, wantsRedis, type K6Version } from './select.ts';
+import {
+  legacyRedisOptions, MODULE_NAMES, newRedisClient, NO_REDIS_MODULE_HINT, parseK6Version, RECORDED_MODULES, selectModules, selectRedis, spanOf, wantsRedis,
+  type K6Version, type SelectOptions,
+} from './select.ts';
 
-type Entry = 'serve' | 'warn' | 'removed';
-
-interface Emulated {
-  version: string;
-  table: Map<string, Entry>;
-  /** From k6 1.4 an unknown k6/... name is fatal after init, whatever the script caught. */
-  unknownIsFatal: boolean;
-}
+const N = MODULE_NAMES;
+type Cell = 'ok' | 'warns' | 'removed' | 'lacks';
 
 const v = (s: string): K6Version => parseK6Version(s)!;
 const atLeast = (x: K6Version, major: number, minor: number): boolean => x.major > major || (x.major === major && x.minor >= minor);
 
-/** One release's k6, with or without xk6-redis linked in. */
+/** The cells of the require table as recorded (a blank cell is left out). */
+const RECORDED: Record<string, Partial<Record<string, Cell>>> = {
+  '0.46.0': { [N.websockets.experimental]: 'ok', [N.websockets.modern]: 'lacks', [N.timers.modern]: 'lacks', [N.timers.experimental]: 'ok', [N.redis.builtIn]: 'ok', [N.redis.extension]: 'lacks' },
+  '1.0.0': { [N.websockets.experimental]: 'ok', [N.websockets.modern]: 'lacks', [N.timers.modern]: 'ok', [N.timers.experimental]: 'removed', [N.redis.builtIn]: 'ok', [N.redis.extension]: 'lacks' },
+  '1.5.0': { [N.websockets.experimental]: 'ok', [N.websockets.modern]: 'lacks', [N.timers.modern]: 'ok', [N.redis.builtIn]: 'ok', [N.redis.extension]: 'lacks' },
+  '1.6.0': { [N.websockets.experimental]: 'warns', [N.websockets.modern]: 'ok', [N.timers.modern]: 'ok', [N.redis.builtIn]: 'ok', [N.redis.extension]: 'lacks' },
+  '2.2.0': { [N.websockets.experimental]: 'warns', [N.websockets.modern]: 'ok', [N.timers.modern]: 'ok', [N.redis.builtIn]: 'removed', [N.redis.extension]: 'lacks' },
+};
+
+/**
+ * Cells a bundle relies on that the require table leaves blank, and where they come from:
+ * k6/experimental/timers on 1.5 and 1.6 is a registered removed module in k6's source (its
+ * require throws "has been graduated"), as recorded on 1.0 and 2.2; k6/secrets was required by
+ * the bundles of the plain-run table on 1.0, 1.5, 1.6 and 2.2 and never named as unknown there.
+ */
+const READ_NOT_RECORDED: Record<string, Partial<Record<string, Cell>>> = {
+  '1.0.0': { [N.secrets]: 'ok' },
+  '1.5.0': { [N.timers.experimental]: 'removed', [N.secrets]: 'ok' },
+  '1.6.0': { [N.timers.experimental]: 'removed', [N.secrets]: 'ok' },
+  '2.2.0': { [N.timers.experimental]: 'removed', [N.secrets]: 'ok' },
+};
+
+/** The module table of any version (k6-reference, "Modules by k6 version"). */
+function fromModuleTable(x: K6Version): Record<string, Cell> {
+  return {
+    [N.timers.experimental]: !atLeast(x, 0, 50) ? 'ok' : !atLeast(x, 0, 54) ? 'warns' : 'removed',
+    [N.timers.modern]: atLeast(x, 0, 50) ? 'ok' : 'lacks',
+    [N.websockets.experimental]: atLeast(x, 1, 6) ? 'warns' : 'ok',
+    [N.websockets.modern]: atLeast(x, 1, 6) ? 'ok' : 'lacks',
+    [N.redis.builtIn]: atLeast(x, 2, 0) ? 'removed' : atLeast(x, 1, 6) ? 'warns' : 'ok',
+    [N.redis.extension]: 'lacks',
+    // k6/secrets: k6 >= 1.0 (k6-reference, "Secrets"); absent in 0.54 and before.
+    [N.secrets]: atLeast(x, 1, 0) ? 'ok' : 'lacks',
+  };
+}
+
+interface Emulated {
+  version: string;
+  cells: Record<string, Cell>;
+  /** From 1.5 a name the binary lacks returns an object and fails the VU after init; before, it throws. */
+  lacksFailsAfterInit: boolean;
+}
+
 function emulate(version: string, extensions: string[] = []): Emulated {
   const x = v(version);
-  const t = new Map<string, Entry>();
-  for (const n of ['k6', 'k6/http', 'k6/metrics', 'k6/execution']) t.set(n, 'serve');
-  if (!atLeast(x, 0, 50)) t.set('k6/experimental/timers', 'serve');
-  else {
-    t.set('k6/timers', 'serve');
-    t.set('k6/experimental/timers', atLeast(x, 0, 54) ? 'removed' : 'warn');
-  }
-  if (atLeast(x, 1, 6)) {
-    t.set('k6/websockets', 'serve');
-    t.set('k6/experimental/websockets', 'warn');
-  } else t.set('k6/experimental/websockets', 'serve');
-  if (atLeast(x, 2, 0)) t.set('k6/experimental/redis', 'removed');
-  else t.set('k6/experimental/redis', atLeast(x, 1, 5) ? 'warn' : 'serve');
-  if (atLeast(x, 1, 0)) t.set('k6/secrets', 'serve');
-  for (const e of extensions) t.set(e, 'serve');
-  return { version, table: t, unknownIsFatal: atLeast(x, 1, 4) };
+  const cells = { ...fromModuleTable(x), ...(READ_NOT_RECORDED[version] ?? {}), ...(RECORDED[version] ?? {}) } as Record<string, Cell>;
+  for (const n of ['k6', 'k6/http', 'k6/metrics', 'k6/execution']) cells[n] = 'ok';
+  for (const e of extensions) cells[e] = 'ok';
+  return { version, cells, lacksFailsAfterInit: atLeast(x, 1, 5) };
 }
 
-interface Run {
-  fatal: string[];
+interface Outcome {
+  /** Names asked that the line lacks. */
+  lacked: string[];
+  /** From 1.5: what k6 reports after init (unknown modules). */
+  failsAfterInit: string[];
   warned: string[];
-  removedTried: string[];
+  removed: string[];
 }
 
-function loaderFor(k6: Emulated): { load: (name: string) => unknown; run: Run } {
-  const run: Run = { fatal: [], warned: [], removedTried: [] };
+function loaderFor(k6: Emulated): { load: (name: string) => unknown; out: Outcome } {
+  const out: Outcome = { lacked: [], failsAfterInit: [], warned: [], removed: [] };
   const load = (name: string): unknown => {
-    const e = k6.table.get(name);
-    if (e === undefined) {
-      if (k6.unknownIsFatal) run.fatal.push(name);
-      throw new Error(`unknown module: ${name}`);
+    const cell = k6.cells[name] ?? 'lacks';
+    if (cell === 'lacks') {
+      out.lacked.push(name);
+      if (k6.lacksFailsAfterInit) {
+        out.failsAfterInit.push(name);
+        return {}; // an object without the module's members
+      }
+      throw new Error(`GoError: unknown module: ${name}`);
     }
-    if (e === 'removed') {
-      run.removedTried.push(name);
+    if (cell === 'removed') {
+      out.removed.push(name);
       throw new Error(`${name} has been removed`);
     }
-    if (e === 'warn') run.warned.push(name);
+    if (cell === 'warns') out.warned.push(name);
+    if (name === N.redis.builtIn || name === N.redis.extension) return { Client: clientOf(k6.version) };
     return { name };
   };
-  return { load, run };
+  return { load, out };
 }
 
-const RELEASES = ['0.46.0', '0.48.0', '0.49.0', '0.50.0', '0.53.0', '0.54.0', '0.57.0', '1.0.0', '1.3.0', '1.4.0', '1.5.0', '1.6.0', '1.8.1', '2.0.0', '2.2.0'];
-
-/** The names each release must end up with (the reference table). */
-function expected(version: string): { websockets: string; timers: string; redis: string; secrets: string | undefined } {
-  const x = v(version);
-  return {
-    websockets: atLeast(x, 1, 6) ? 'k6/websockets' : 'k6/experimental/websockets',
-    timers: atLeast(x, 0, 50) ? 'k6/timers' : 'k6/experimental/timers',
-    redis: atLeast(x, 2, 0) ? 'k6/x/redis' : 'k6/experimental/redis',
-    secrets: atLeast(x, 1, 0) ? 'k6/secrets' : undefined,
+/** The Client constructor of a line: before 0.48 only `{ addrs: [...] }`. */
+function clientOf(version: string): new (arg: unknown) => { arg: unknown } {
+  const old = !atLeast(v(version), 0, 48);
+  return class {
+    constructor(readonly arg: unknown) {
+      if (old && typeof arg === 'string') throw new Error('GoError: unable to parse options object');
+      if (!old && typeof arg !== 'string') throw new Error('expected a URL');
+    }
   };
 }
 
-describe('k6 versions', () => {
-  it('reads the version from k6 version lines and short forms', () => {
+function select(version: string, opts: { probes: boolean; ext?: string[]; knownVersion?: boolean }) {
+  const k6 = emulate(version, opts.ext);
+  const { load, out } = loaderFor(k6);
+  const so: SelectOptions = { load, version: opts.knownVersion === true ? `k6 v${version}` : undefined };
+  const core = selectModules(so);
+  const redis = opts.probes ? selectRedis(core, so) : undefined;
+  return { core, redis, tried: redis?.tried ?? core.tried, out, k6 };
+}
+
+/** The names a line must end up with (module table). */
+function expected(version: string, knownVersion: boolean) {
+  const x = v(version);
+  return {
+    timers: atLeast(x, 0, 54) || (knownVersion && atLeast(x, 0, 50)) ? N.timers.modern : N.timers.experimental,
+    websockets: atLeast(x, 2, 0) || (knownVersion && atLeast(x, 1, 6)) ? N.websockets.modern : N.websockets.experimental,
+    secrets: atLeast(x, 1, 0) ? N.secrets : undefined,
+    redis: atLeast(x, 2, 0) ? N.redis.extension : N.redis.builtIn,
+  };
+}
+
+// The recorded lines first, then lines only read in the module table.
+const RECORDED_LINES = ['0.46.0', '0.48.0', '1.0.0', '1.5.0', '1.6.0', '2.2.0'];
+const READ_LINES = ['0.47.0', '0.49.0', '0.50.0', '0.53.0', '0.54.0', '0.57.0', '1.3.0', '1.4.0', '1.8.0', '2.0.0'];
+
+describe('the order of the tries on each recorded line (a plain k6 run, no version given)', () => {
+  // Exactly what each line is asked, probes on (stock 2.x and 2.x + xk6-redis told apart).
+  const rows: Array<{ line: string; ext?: string[]; tried: string[]; lacked: string[] }> = [
+    { line: '0.46.0', tried: [N.timers.experimental, N.websockets.experimental, N.redis.builtIn], lacked: [] },
+    { line: '0.48.0', tried: [N.timers.experimental, N.websockets.experimental, N.redis.builtIn], lacked: [] },
+    { line: '1.0.0', tried: [N.timers.experimental, N.timers.modern, N.secrets, N.redis.builtIn, N.websockets.experimental], lacked: [] },
+    { line: '1.5.0', tried: [N.timers.experimental, N.timers.modern, N.secrets, N.redis.builtIn, N.websockets.experimental], lacked: [] },
+    { line: '1.6.0', tried: [N.timers.experimental, N.timers.modern, N.secrets, N.redis.builtIn, N.websockets.experimental], lacked: [] },
+    { line: '2.2.0', ext: [N.redis.extension], tried: [N.timers.experimental, N.timers.modern, N.secrets, N.redis.builtIn, N.websockets.modern, N.redis.extension], lacked: [] },
+    // The one exception: a stock 2.x with the probes on is asked for k6/x/redis.
+    { line: '2.2.0', tried: [N.timers.experimental, N.timers.modern, N.secrets, N.redis.builtIn, N.websockets.modern, N.redis.extension], lacked: [N.redis.extension] },
+  ];
+  for (const row of rows) {
+    it(`k6 v${row.line}${row.ext ? ' + xk6-redis' : row.line.startsWith('2.') ? ' stock' : ''}, probes on: ${row.tried.join(', ')}`, () => {
+      const s = select(row.line, { probes: true, ext: row.ext });
+      assert.deepEqual(s.tried, row.tried);
+      assert.deepEqual(s.out.lacked, row.lacked);
+      // Every name asked of a recorded line is a recorded cell, or one of the cells listed in READ_NOT_RECORDED.
+      const known = { ...(READ_NOT_RECORDED[row.line] ?? {}), ...(RECORDED[row.line] ?? {}) };
+      if (RECORDED[row.line] !== undefined) for (const name of s.tried) assert.ok(name in known, `${name} on ${row.line} is neither recorded nor listed as read`);
+    });
+  }
+
+  it('probes off: the same tries without the Redis step, so no line is asked for a name it lacks', () => {
+    for (const line of RECORDED_LINES) {
+      const s = select(line, { probes: false });
+      assert.deepEqual(s.out.lacked, [], line);
+      assert.ok(!s.tried.includes(N.redis.extension), line);
+      // Below 0.54 no Redis name at all; from 0.54 k6/experimental/redis tells 2.x apart.
+      assert.equal(s.tried.includes(N.redis.builtIn), atLeast(v(line), 0, 54), `${line}: ${s.tried.join(', ')}`);
+    }
+  });
+
+  it('1.5, which fails any unknown name after init, is asked for nothing it lacks (the recorded 107 came from k6/websockets)', () => {
+    for (const probes of [true, false]) {
+      const s = select('1.5.0', { probes });
+      assert.deepEqual(s.out.failsAfterInit, []);
+      assert.ok(!s.tried.includes(N.websockets.modern));
+    }
+  });
+});
+
+describe('module selection on every line of the module table', () => {
+  for (const line of [...RECORDED_LINES, ...READ_LINES]) {
+    const x = v(line);
+    const ext = x.major >= 2 ? [N.redis.extension] : [];
+    for (const knownVersion of [false, true]) {
+      it(`k6 v${line}${ext.length > 0 ? ' + xk6-redis' : ''}${knownVersion ? ', QUEUE_K6_VERSION given' : ''}: the names of its table`, () => {
+        const s = select(line, { probes: true, ext, knownVersion });
+        const want = expected(line, knownVersion);
+        assert.equal(s.core.timers.name, want.timers);
+        assert.equal(s.core.websockets.name, want.websockets);
+        assert.equal(s.redis?.redis?.name, want.redis);
+        for (const name of s.tried) assert.ok(RECORDED_MODULES.includes(name), name);
+        if (knownVersion) {
+          // Only that version's names: nothing removed, nothing missing, one try per module.
+          assert.deepEqual(s.out.removed, []);
+          assert.deepEqual(s.out.lacked, []);
+          assert.equal(s.core.secrets?.name, want.secrets);
+          assert.equal(s.tried.length, want.secrets === undefined ? 3 : 4, s.tried.join(', '));
+        } else {
+          // k6/secrets is asked from 0.54 on; the one line range that may lack it, 0.54-0.59, throws catchably.
+          const lacked = s.out.lacked;
+          assert.deepEqual(lacked, atLeast(x, 0, 54) && !atLeast(x, 1, 0) ? [N.secrets] : [], line);
+          assert.deepEqual(s.out.failsAfterInit, []);
+          assert.equal(s.core.line, spanOf(x));
+        }
+      });
+    }
+  }
+
+  it('a wrong QUEUE_K6_VERSION says which variable to fix', () => {
+    const { load } = loaderFor(emulate('0.48.0'));
+    assert.throws(() => selectModules({ load, version: 'k6 v2.2.0' }), /k6\/timers is missing .*QUEUE_K6_VERSION says this is k6 v2\.2\.0/);
+  });
+
+  it('a QUEUE_K6_VERSION without a version in it is ignored: the tries decide', () => {
+    const { load } = loaderFor(emulate('2.2.0'));
+    assert.equal(selectModules({ load, version: 'unknown' }).websockets.name, N.websockets.modern);
+  });
+});
+
+describe('stock k6 2.x with the probes on', () => {
+  it('k6/x/redis missing, whether k6 returns an object for it (recorded from 1.5) or throws: no Redis module, and one line on how to go on', () => {
+    const s = select('2.2.0', { probes: true });
+    assert.equal(s.redis?.redis, undefined);
+    const throwing = (name: string): unknown => {
+      if (name === N.redis.extension) throw new Error('unknown module');
+      return loaderFor(emulate('2.2.0')).load(name);
+    };
+    const core = selectModules({ load: throwing });
+    assert.equal(selectRedis(core, { load: throwing }).redis, undefined);
+    assert.ok(!NO_REDIS_MODULE_HINT.includes('\n'));
+    assert.match(NO_REDIS_MODULE_HINT, /xk6 build --with github\.com\/grafana\/xk6-redis/);
+    assert.match(NO_REDIS_MODULE_HINT, /make k6/);
+    assert.match(NO_REDIS_MODULE_HINT, /REDIS_URL= /);
+  });
+
+  it('never asks a 1.x for k6/x/redis, even one that has it', () => {
+    const s = select('1.6.0', { probes: true, ext: [N.redis.extension] });
+    assert.equal(s.redis?.redis?.name, N.redis.builtIn);
+    assert.ok(!s.tried.includes(N.redis.extension));
+  });
+});
+
+describe('the Redis Client form (k6-reference, "Client on k6 0.46")', () => {
+  const url = 'redis://:p%40ss@127.0.0.1:6380/2';
+
+  it('0.46 without a version: the URL is refused, the options object is taken', () => {
+    const s = select('0.46.0', { probes: true });
+    assert.equal(s.redis?.clientForm, 'url-else-options');
+    const Base = clientOf('0.46.0');
+    assert.deepEqual(newRedisClient(Base, s.redis!.clientForm, url).arg, { addrs: ['127.0.0.1:6380'], password: 'p@ss', db: 2 });
+  });
+
+  it('0.46 with QUEUE_K6_VERSION: the options object at once; 0.48 and later: the URL', () => {
+    assert.equal(select('0.46.0', { probes: true, knownVersion: true }).redis?.clientForm, 'options');
+    for (const line of ['0.48.0', '1.0.0', '1.6.0']) {
+      for (const knownVersion of [false, true]) {
+        const s = select(line, { probes: true, knownVersion });
+        assert.equal(newRedisClient(clientOf(line), s.redis!.clientForm, url).arg, url, line);
+      }
+    }
+    assert.equal(select('2.2.0', { probes: true, ext: [N.redis.extension] }).redis?.clientForm, 'url');
+  });
+
+  it('reads redis:// URLs into the options object, refuses rediss:// and unreadable ones in one line', () => {
+    assert.deepEqual(legacyRedisOptions('redis://localhost'), { addrs: ['localhost:6379'] });
+    assert.deepEqual(legacyRedisOptions('redis://u:x@h:1/'), { addrs: ['h:1'], username: 'u', password: 'x' });
+    assert.deepEqual(legacyRedisOptions('redis://[::1]:7000/0'), { addrs: ['[::1]:7000'], db: 0 });
+    assert.throws(() => legacyRedisOptions('rediss://h:1'), /needs k6 0\.48 or newer/);
+    assert.throws(() => legacyRedisOptions('redis://:secret@h:1/x'), (e: Error) => !e.message.includes('secret') && /expected redis:\/\//.test(e.message));
+  });
+
+  it('when the options object cannot be made either, the constructor\'s own error stands', () => {
+    assert.throws(() => newRedisClient(clientOf('0.46.0'), 'url-else-options', 'redis://h:1/not-a-db'), /unable to parse options object/);
+  });
+});
+
+describe('helpers', () => {
+  it('reads k6 versions', () => {
     assert.deepEqual(parseK6Version('k6 v2.2.0 (queue-k6 Node runner)'), { major: 2, minor: 2, patch: 0 });
-    assert.deepEqual(parseK6Version('k6 v0.48.0 (go1.21.4, linux/amd64)'), { major: 0, minor: 48, patch: 0 });
     assert.deepEqual(parseK6Version('v1.5.1'), { major: 1, minor: 5, patch: 1 });
     assert.deepEqual(parseK6Version('1.8'), { major: 1, minor: 8, patch: 0 });
-    assert.equal(parseK6Version(''), undefined);
     assert.equal(parseK6Version('k6 (version unknown)'), undefined);
     assert.equal(parseK6Version(undefined), undefined);
   });
 
-  it('maps versions to the recorded lines', () => {
-    const lines = ['0.45.0', '0.49.9', '0.50.0', '0.53.1', '0.54.0', '1.5.3', '1.6.0', '1.8.1', '2.0.0', '2.9.0', '3.0.0'].map((s) => lineOf(v(s)));
-    assert.deepEqual(lines, ['0.46-0.49', '0.46-0.49', '0.50-0.53', '0.50-0.53', '0.54-1.5', '0.54-1.5', '1.6-1.8', '1.6-1.8', '2.x', '2.x', '2.x']);
+  it('maps versions to the spans the tries tell apart', () => {
+    assert.deepEqual(['0.45.0', '0.53.1', '0.54.0', '1.8.1', '2.0.0', '3.1.0'].map((s) => spanOf(v(s))), ['0.46-0.53', '0.46-0.53', '0.54-1.8', '0.54-1.8', '2.x', '2.x']);
   });
 
   it('treats REDIS_URL as lib/env.ts does: unset means the default, blank means no probes', () => {
@@ -97,97 +294,5 @@ describe('k6 versions', () => {
     assert.equal(wantsRedis({ REDIS_URL: 'redis://r:6379' }), true);
     assert.equal(wantsRedis({ REDIS_URL: '' }), false);
     assert.equal(wantsRedis({ REDIS_URL: '  ' }), false);
-  });
-});
-
-describe('module selection on every release, the version unknown (a plain k6 run)', () => {
-  for (const version of RELEASES) {
-    const ext = v(version).major >= 2 ? ['k6/x/redis'] : [];
-    it(`k6 v${version}${ext.length > 0 ? ' + xk6-redis' : ''} gets the names the reference table gives`, () => {
-      const { load, run } = loaderFor(emulate(version, ext));
-      const s = selectAll({ load, wantRedis: true });
-      const want = expected(version);
-      assert.equal(s.websockets.name, want.websockets);
-      assert.equal(s.timers.name, want.timers);
-      assert.equal(s.redis?.name, want.redis);
-      assert.equal(s.secrets?.name, want.secrets);
-      for (const name of s.tried) assert.ok(RECORDED_MODULES.includes(name), `${name} is in the recorded table`);
-      const x = v(version);
-      // The one name a plain run may ask a k6 1.4-1.5 for although it lacks it (QUEUE_K6_VERSION avoids it).
-      assert.deepEqual(run.fatal, atLeast(x, 1, 4) && !atLeast(x, 1, 6) ? ['k6/websockets'] : [], 'no unknown name asked of a k6 >= 1.4');
-      // Deprecated names only where nothing else exists (experimental redis on 1.5-1.8).
-      assert.deepEqual(run.warned, want.redis === 'k6/experimental/redis' && atLeast(x, 1, 5) ? ['k6/experimental/redis'] : []);
-      // A removed name only to tell 2.x from 1.6-1.8 when Redis is needed.
-      assert.deepEqual(run.removedTried, x.major >= 2 ? ['k6/experimental/redis'] : []);
-    });
-  }
-
-  it('narrows the line as far as the needed tries tell', () => {
-    const line = (version: string, wantRedis: boolean, ext: string[] = []): string => selectAll({ load: loaderFor(emulate(version, ext)).load, wantRedis }).line;
-    assert.equal(line('0.48.0', true), '0.46-0.49');
-    assert.equal(line('0.53.0', true), '0.50-0.59');
-    assert.equal(line('0.57.0', false), '0.50-0.59');
-    assert.equal(line('1.5.0', true), '1.0-1.5');
-    assert.equal(line('1.8.0', true), '1.6-1.8');
-    assert.equal(line('2.2.0', true, ['k6/x/redis']), '2.x');
-    assert.equal(line('1.8.0', false), '1.6-2.x');
-    assert.equal(line('2.2.0', false), '1.6-2.x');
-  });
-
-  it('with REDIS_URL empty tries no Redis name, so stock k6 2.x runs without the extension', () => {
-    for (const version of RELEASES) {
-      const { load, run } = loaderFor(emulate(version));
-      const s = selectAll({ load, wantRedis: false });
-      assert.equal(s.redis, undefined);
-      assert.ok(!s.tried.some((n) => n.includes('redis')), `${version}: ${s.tried.join(', ')}`);
-      if (v(version).major >= 2) assert.deepEqual(run.fatal, []);
-    }
-  });
-
-  it('on stock k6 2.x with REDIS_URL set stops with one line on how to get k6/x/redis', () => {
-    const { load } = loaderFor(emulate('2.2.0'));
-    assert.throws(() => selectAll({ load, wantRedis: true }), (err: Error) => {
-      assert.equal(err.message, NO_REDIS_MODULE_HINT);
-      assert.match(err.message, /xk6 build --with github\.com\/grafana\/xk6-redis/);
-      assert.match(err.message, /REDIS_URL= /);
-      assert.ok(!err.message.includes('\n'));
-      return true;
-    });
-  });
-
-  it('never asks k6 1.6-1.8 for k6/x/redis, even when it has it', () => {
-    const { load } = loaderFor(emulate('1.8.0', ['k6/x/redis']));
-    const s = selectAll({ load, wantRedis: true });
-    assert.equal(s.redis?.name, 'k6/experimental/redis');
-    assert.ok(!s.tried.includes('k6/x/redis'));
-  });
-});
-
-describe('module selection with QUEUE_K6_VERSION (tools/k6.sh passes it)', () => {
-  for (const version of RELEASES) {
-    it(`k6 v${version}: only that line's names, no deprecated or removed name where a modern one exists`, () => {
-      const ext = v(version).major >= 2 ? ['k6/x/redis'] : [];
-      const { load, run } = loaderFor(emulate(version, ext));
-      const s = selectAll({ load, version: `k6 v${version}`, wantRedis: true });
-      const want = expected(version);
-      assert.deepEqual([s.websockets.name, s.timers.name, s.redis?.name, s.secrets?.name], [want.websockets, want.timers, want.redis, want.secrets]);
-      assert.deepEqual(run.fatal, []);
-      assert.deepEqual(run.removedTried, []);
-      assert.deepEqual(run.warned, want.redis === 'k6/experimental/redis' && atLeast(v(version), 1, 5) ? ['k6/experimental/redis'] : []);
-      assert.equal(s.tried.length, want.secrets === undefined ? 3 : 4, s.tried.join(', '));
-      assert.equal(s.line, lineOf(v(version)));
-    });
-  }
-
-  it('says which variable to fix when the version given is wrong', () => {
-    const { load } = loaderFor(emulate('0.48.0'));
-    assert.throws(() => selectAll({ load, version: 'k6 v2.2.0', wantRedis: false }), /k6\/timers is missing .*QUEUE_K6_VERSION says this is k6 v2\.2\.0/);
-  });
-
-  it('ignores a value that holds no version and finds the modules itself', () => {
-    const { load } = loaderFor(emulate('1.8.0'));
-    const s = selectAll({ load, version: 'unknown', wantRedis: false });
-    assert.equal(s.websockets.name, MODULE_NAMES.websockets.modern);
-    assert.equal(s.line, '1.6-2.x');
   });
 });

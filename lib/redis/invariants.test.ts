@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkBatch, checkCounts, checkFifoOnAdmission, checkOwnState, checkPeak, checkReconnect,
+  checkBatch, checkCounts, checkFifoOnAdmission, checkOwnState, classifyBothStates, irregularTick, tickToleranceMs, checkPeak, checkReconnect,
   estimateErrorMs, looksStalled, parseCount, parseScore, parseWithScores, positionError,
 } from './invariants.ts';
 
@@ -22,11 +22,34 @@ test('each user is in exactly one state, the one the API reported', () => {
 });
 
 test('FIFO: nobody who joined earlier may still wait when I am admitted', () => {
-  assert.deepEqual(checkFifoOnAdmission(1000, null), []);
-  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'later', score: 1500 }), []);
-  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'tie', score: 1000 }), []);
-  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'earlier', score: 999 }), ['fifo']);
-  assert.deepEqual(checkFifoOnAdmission(null, { member: 'x', score: 1 }), [], 'no score known: no verdict');
+  assert.deepEqual(checkFifoOnAdmission(1000, null, undefined), []);
+  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'later', score: 1500 }, false), []);
+  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'tie', score: 1000 }, false), []);
+  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'earlier', score: 999 }, false), ['fifo']);
+  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'earlier', score: 999 }, undefined), ['fifo'], 'Redis did not say it is active: an earlier member waits');
+  assert.deepEqual(checkFifoOnAdmission(null, { member: 'x', score: 1 }, false), [], 'no score known: no verdict');
+});
+
+test('FIFO knows batches: an earlier member already active is its own batch, not an unfair order', () => {
+  // The real processor SADDs and announces a batch, then ZREMRANGEBYRANKs it (queue-contract, "Seen on the real deployment").
+  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'same-batch', score: 999 }, true), ['batch_not_atomic']);
+  assert.deepEqual(checkFifoOnAdmission(1000, { member: 'same-batch', score: 1000 }, true), [], 'ties are neutral whatever the state');
+});
+
+test('a user in both sets right after its admission: its batch window if it clears, two states if it stays', () => {
+  assert.deepEqual(classifyBothStates(false), ['batch_not_atomic']);
+  assert.deepEqual(classifyBothStates(true), ['queued_and_active']);
+  assert.deepEqual(classifyBothStates(undefined), [], 'Redis did not answer the second read: no verdict');
+});
+
+test('ticks, not batches: a correct processor\'s batches are whole intervals apart, silent ticks included', () => {
+  const tol = tickToleranceMs(5000);
+  assert.equal(tol, 1000);
+  for (const gap of [5000, 4100, 5900, 10_000, 15_000, 14_200, 30_800]) assert.equal(irregularTick(gap, 5000, tol), false, `${gap} ms`);
+  for (const gap of [1000, 3900, 7500, 12_300, 17_600]) assert.equal(irregularTick(gap, 5000, tol), true, `${gap} ms`);
+  // A dwell longer than the interval skips ticks: 12 s of dwell at a 5 s interval spaces batches 15 s apart.
+  assert.equal(irregularTick(15_040, 5000, tol), false);
+  assert.equal(tickToleranceMs(1000), 300, 'never under 300 ms');
 });
 
 test('a batch admits at most the slots that were free before it', () => {

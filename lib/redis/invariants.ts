@@ -7,6 +7,7 @@ export const VIOLATION_KINDS = [
   'state_mismatch',
   'queued_and_active',
   'fifo',
+  'batch_not_atomic',
   'silent_admission',
   'batch_over_free_slots',
   'position_changed',
@@ -45,11 +46,28 @@ export function checkOwnState(expected: 'queued' | 'active', s: OwnState): Viola
 /**
  * Defect 4: when a user is admitted from the queue, nobody who joined before it
  * may still be waiting. `head` is the queue's first member right after the
- * admission (ZRANGE 0 0 WITHSCORES); ties in score are FIFO-neutral.
+ * admission (ZRANGE 0 0 WITHSCORES) and `headActive` whether that member is
+ * already in the active set; ties in score are FIFO-neutral.
+ *
+ * An earlier member that is already active belongs to the same batch: a
+ * processor that SADDs and announces a batch before it removes it from the
+ * ZSET (the real deployment does) leaves its users briefly in both sets. That
+ * is a non-atomic batch, not an unfair order.
  */
-export function checkFifoOnAdmission(myScore: number | null, head: QueueHead | null): ViolationKind[] {
+export function checkFifoOnAdmission(myScore: number | null, head: QueueHead | null, headActive: boolean | undefined): ViolationKind[] {
   if (myScore === null || head === null) return [];
-  return head.score < myScore ? ['fifo'] : [];
+  if (!(head.score < myScore)) return [];
+  return headActive === true ? ['batch_not_atomic'] : ['fifo'];
+}
+
+/**
+ * A user told it is in and found both active and still queued: inside its own
+ * batch's window (non-atomic batch) when a second read shows it has left the
+ * queue, a user in two states (defect 6) when it is still in both.
+ */
+export function classifyBothStates(stillBoth: boolean | undefined): ViolationKind[] {
+  if (stillBoth === undefined) return [];
+  return stillBoth ? ['queued_and_active'] : ['batch_not_atomic'];
 }
 
 /**
@@ -79,6 +97,23 @@ export function checkReconnect(before: PlaceInQueue, after: PlaceInQueue): Viola
  */
 export function checkPeak(seen: Counts, expected: Counts): ViolationKind[] {
   return seen.active === expected.active && seen.depth === expected.depth ? [] : ['redis_counts_mismatch'];
+}
+
+/**
+ * The processor's cadence from the batches the observer heard. The target
+ * announces a batch (queue-updated) only when a tick admits someone, so a tick
+ * that found no free slot is silent: a correct processor's batches are whole
+ * multiples of the interval apart. A gap is irregular when it is shorter than
+ * one interval or not within `toleranceMs` of a multiple.
+ */
+export function irregularTick(gapMs: number, intervalMs: number, toleranceMs: number): boolean {
+  const ticks = Math.max(1, Math.round(gapMs / intervalMs));
+  return Math.abs(gapMs - ticks * intervalMs) > toleranceMs;
+}
+
+/** How far a batch may drift from the processor's beat: timers, Redis and the event loop. */
+export function tickToleranceMs(intervalMs: number): number {
+  return Math.max(300, Math.round(intervalMs * 0.2));
 }
 
 /** The queue waits although slots are free: the processor should be serving it. */

@@ -135,6 +135,13 @@ export class QueueProbe {
     return parseWithScores(reply)[0] ?? null;
   }
 
+  /** Whether a user is in the active set; undefined when Redis did not answer. */
+  async isActive(userId: string): Promise<boolean | undefined> {
+    const member = await this.send('SISMEMBER', activeKey(this.eventId), userId);
+    if (member === FAILED) return undefined;
+    return parseCount(member) === 1;
+  }
+
   /** One PING, for setup(): resolves to undefined when Redis answers, else the failure's text. */
   async ping(): Promise<string | undefined> {
     if (this.client === undefined) return 'no client';

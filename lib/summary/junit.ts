@@ -6,7 +6,7 @@
 // maps, so its own key order changes from run to run.
 
 import { formatRawValue, trimmedFixed } from './format';
-import { sortedMetricKeys } from './names';
+import { compareMetricKeys, sortedMetricKeys } from './names';
 import type { SummaryData, SummaryMetric } from './types';
 
 export interface FailedThreshold {
@@ -138,6 +138,49 @@ export function thresholdsJUnit(data: SummaryData, opts: ThresholdsJUnitOptions)
       `      <failure type="threshold" message="${escapeXml(failureMessage(c, metric))}">${escapeXml(observedValues(metric))}</failure>`,
       '    </testcase>',
     );
+  }
+  lines.push('  </testsuite>', '</testsuites>', '');
+  return lines.join('\n');
+}
+
+/** One rule's outcome, as lib/rules/judge.ts states it. */
+export interface RuleCase {
+  metric: string;
+  expression: string;
+  state: 'passed' | 'failed' | 'not_judged';
+  reason?: string;
+}
+
+/**
+ * The run's rules as JUnit: a passed rule is a plain test case, a failed one a
+ * <failure> with what k6 observed, a rule that was not judged a <skipped> with
+ * the reason, so CI never lists as passed what nothing measured.
+ */
+export function rulesJUnit(rules: readonly RuleCase[], data: SummaryData, opts: ThresholdsJUnitOptions): string {
+  const cases = [...rules].sort((a, b) => compareMetricKeys(a.metric, b.metric) || (a.expression < b.expression ? -1 : a.expression > b.expression ? 1 : 0));
+  const failures = cases.filter((c) => c.state === 'failed').length;
+  const skipped = cases.filter((c) => c.state === 'not_judged').length;
+  const suite = escapeXml(opts.suiteName);
+  const durationMs = data.state ? data.state.testRunDurationMs : undefined;
+  const time = typeof durationMs === 'number' && isFinite(durationMs) ? ` time="${trimmedFixed(durationMs / 1000, 3)}"` : '';
+  const timestamp = opts.timestamp !== undefined ? ` timestamp="${escapeXml(opts.timestamp)}"` : '';
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${suite}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}"${time}>`,
+    `  <testsuite name="${suite}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}"${time}${timestamp}>`,
+  ];
+  for (const c of cases) {
+    const open = `    <testcase classname="${escapeXml(c.metric)}" name="${escapeXml(c.expression)}"`;
+    if (c.state === 'passed') {
+      lines.push(open + '/>');
+    } else if (c.state === 'not_judged') {
+      lines.push(open + '>', `      <skipped message="${escapeXml('not judged: ' + (c.reason ?? 'its needs were not met'))}"/>`, '    </testcase>');
+    } else {
+      const metric = data.metrics[c.metric];
+      const values = metric === undefined ? 'no values' : observedValues(metric);
+      const message = metric === undefined ? `threshold '${c.expression}' on ${c.metric} crossed: the metric has no samples` : failureMessage(c, metric);
+      lines.push(open + '>', `      <failure type="threshold" message="${escapeXml(message)}">${escapeXml(values)}</failure>`, '    </testcase>');
+    }
   }
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');

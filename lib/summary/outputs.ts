@@ -8,7 +8,7 @@
 //       text: textSummary(data, { enableColors: true }), notes: diagnose(data) });
 //   }
 
-import { thresholdsJUnit } from './junit';
+import { rulesJUnit, thresholdsJUnit, type RuleCase } from './junit';
 import type { SummaryData } from './types';
 
 export interface SummaryOutputsOptions {
@@ -32,6 +32,8 @@ export interface SummaryOutputsOptions {
   meta?: Record<string, unknown>;
   /** One instance of a split run: also print the partial summary as one marked line for `make verdict`. */
   partial?: boolean;
+  /** Each rule's outcome: JUnit lists rules not judged as skipped. Without it, JUnit lists k6's thresholds. */
+  rules?: readonly RuleCase[];
 }
 
 /** Marks the line that carries an instance's partial summary on stdout (found anywhere in a log line). */
@@ -98,6 +100,8 @@ export function summaryOutputs(opts: SummaryOutputsOptions): Record<string, stri
   return {
     stdout,
     [base + '.json']: JSON.stringify(data, null, 2) + '\n',
-    [base + '.junit.xml']: thresholdsJUnit(opts.data, { suiteName: opts.scenario, timestamp: isoSeconds }),
+    [base + '.junit.xml']: opts.rules !== undefined
+      ? rulesJUnit(opts.rules, opts.data, { suiteName: opts.scenario, timestamp: isoSeconds })
+      : thresholdsJUnit(opts.data, { suiteName: opts.scenario, timestamp: isoSeconds }),
   };
 }

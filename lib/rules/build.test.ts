@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from './config.ts';
-import { VIOLATION_KINDS } from './redis/invariants.ts';
-import { buildThresholds, thresholdVars, wholeRunRules, type ThresholdFile } from './thresholds.ts';
+import { loadConfig } from '../config.ts';
+import { VIOLATION_KINDS } from '../redis/invariants.ts';
+import { buildThresholds, needsTable, planRules, thresholdVars, wholeRunRules, type ThresholdFile } from './build.ts';
 
-const file = JSON.parse(readFileSync(new URL('../thresholds.json', import.meta.url), 'utf8')) as ThresholdFile;
-const defaults = JSON.parse(readFileSync(new URL('../scenarios/defaults.json', import.meta.url), 'utf8')) as Record<string, never>;
+const file = JSON.parse(readFileSync(new URL('../../thresholds.json', import.meta.url), 'utf8')) as ThresholdFile;
+const defaults = JSON.parse(readFileSync(new URL('../../scenarios/defaults.json', import.meta.url), 'utf8')) as Record<string, never>;
 const env = { USER_PASSWORD: 'secret-pw' };
 
 test('every scenario builds valid thresholds from its defaults', () => {
@@ -43,10 +43,13 @@ test('${each} makes one key per position: each position is handed out once', () 
   for (const k of keys) assert.deepEqual(t[k], ['count==1']);
 });
 
-test('processor tick spacing is bounded around QUEUE_PROCESSOR_INTERVAL', () => {
+test('processor cadence is judged by counted irregular ticks, which an empty observer cannot fail', () => {
   const cfg = loadConfig('processing-rate', defaults['processing-rate'], { ...env, QUEUE_PROCESSOR_INTERVAL: '1000' });
-  const t = buildThresholds(file, 'processing-rate', thresholdVars(cfg), { probes: true });
-  assert.deepEqual(t.queue_tick_interval, ['min>=700', 'max<=1300']);
+  const plan = planRules(file, 'processing-rate', thresholdVars(cfg), { probes: true });
+  assert.deepEqual(plan.thresholds.queue_tick_irregular, ['count==0']);
+  assert.equal(plan.thresholds.queue_tick_interval?.[0], 'max>=0', 'kept in the summary for its need, neutral');
+  const rule = plan.rules.find((r) => r.key === 'queue_tick_irregular')!;
+  assert.deepEqual(rule.needs.map((n) => n.kind), ['whole_run', 'observer', 'samples']);
 });
 
 test('probe thresholds are dropped when probes are off', () => {
@@ -67,19 +70,50 @@ test('null switches a common rule off; bad files fail with the place named', () 
   assert.throws(() => buildThresholds({ s: { a: 'count==0' as unknown as string[] } }, 's', vars, { probes: true }), /must be a list/);
 });
 
-test('every invariant kind has its own threshold in every scenario, so the summary names it', () => {
+test('every invariant kind has its own rule where it is checked, and says what it needs', () => {
   // k6 puts a sub-metric into the summary only when a threshold names it (k6-reference, "handleSummary's data").
+  const named = new Set<string>();
   for (const name of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect', 'check-race']) {
     const t = buildThresholds(file, name, thresholdVars(loadConfig(name, defaults[name], env)), { probes: true });
-    for (const kind of VIOLATION_KINDS) assert.deepEqual(t[`queue_invariant_violations{kind:${kind}}`], ['count==0'], `${name}: ${kind}`);
+    for (const kind of VIOLATION_KINDS) if (t[`queue_invariant_violations{kind:${kind}}`] !== undefined) named.add(kind);
   }
+  assert.deepEqual([...named].sort(), [...VIOLATION_KINDS].sort());
+  const table = needsTable(file);
+  for (const kind of VIOLATION_KINDS) assert.ok((table[`queue_invariant_violations{kind:${kind}}`] ?? []).length > 0, `${kind} states its needs`);
 });
 
-test('a probe that went blind fails the run when REDIS_URL is set, and only then', () => {
-  const on = buildThresholds(file, 'mass-burst', thresholdVars(loadConfig('mass-burst', defaults['mass-burst'], env)), { probes: true });
-  assert.deepEqual(on.queue_probe_errors, ['count==0']);
-  const off = buildThresholds(file, 'mass-burst', thresholdVars(loadConfig('mass-burst', defaults['mass-burst'], { REDIS_URL: '' })), { probes: false });
-  assert.equal(off.queue_probe_errors, undefined);
+test('the observer\'s losses fail the run with or without Redis; an unsampled probe fails it only with Redis', () => {
+  const on = planRules(file, 'mass-burst', thresholdVars(loadConfig('mass-burst', defaults['mass-burst'], env)), { probes: true });
+  assert.deepEqual(on.thresholds.queue_probe_errors, ['count==0']);
+  assert.deepEqual(on.thresholds.queue_probe_samples, ['count>=1']);
+  const off = planRules(file, 'mass-burst', thresholdVars(loadConfig('mass-burst', defaults['mass-burst'], { REDIS_URL: '' })), { probes: false });
+  assert.deepEqual(off.thresholds.queue_probe_errors, ['count==0']);
+  assert.equal(off.thresholds.queue_probe_samples, undefined);
+});
+
+test('with the probes off, every rule that reads Redis is not in force, and says why', () => {
+  const off = planRules(file, 'threshold-overflow', thresholdVars(loadConfig('threshold-overflow', defaults['threshold-overflow'], { REDIS_URL: '' })), { probes: false });
+  const out = off.notInForce.map((r) => r.key).sort();
+  for (const key of ['queue_invariant_violations{kind:fifo}', 'queue_invariant_violations{kind:state_mismatch}', 'queue_invariant_violations{kind:queued_and_active}',
+    'queue_invariant_violations{kind:redis_counts_mismatch}', 'queue_invariant_violations{kind:active_over_threshold}', 'queue_position_error', 'queue_probe_active']) {
+    assert.ok(out.includes(key), key);
+    assert.equal(off.thresholds[key], undefined, `${key} is not given to k6`);
+  }
+  assert.match(off.notInForce[0]!.reason, /Redis probes/);
+});
+
+test('a rule judged only on samples must pass on k6\'s empty metric', () => {
+  const f: ThresholdFile = { $needs: { t: ['samples'] }, s: { t: ['min>=4000'] } };
+  assert.throws(() => planRules(f, 's', {}, { probes: true }), /fails on an empty metric/);
+  const g: ThresholdFile = { $needs: { t: ['samples'] }, s: { t: ['max<=4000'] } };
+  assert.deepEqual(planRules(g, 's', {}, { probes: true }).thresholds, { t: ['max<=4000'] });
+});
+
+test('a key that a need reads must be listed in $measures', () => {
+  const f: ThresholdFile = { $needs: { t: ['samples:u'] }, s: { t: ['count==0'] } };
+  assert.throws(() => planRules(f, 's', {}, { probes: true }), /\$measures/);
+  const g: ThresholdFile = { $needs: { t: ['samples:u{k:a}'] }, $measures: { u: 'count>=0' }, s: { t: ['count==0'] } };
+  assert.deepEqual(planRules(g, 's', {}, { probes: true }).thresholds, { t: ['count==0'], 'u{k:a}': ['count>=0'] });
 });
 
 test('a split instance keeps the per-instance rules and turns whole-run rules into their neutral rule', () => {
@@ -94,9 +128,9 @@ test('a split instance keeps the per-instance rules and turns whole-run rules in
     else assert.deepEqual(exprs, whole[key], key);
   }
   assert.deepEqual(part['queue_positions{position:3}'], ['count>=0']);
-  // Only the observer (one instance) sees ticks; k6 judges an empty trend on zeros, so min>=4000 would fail elsewhere.
+  // Only the observer (one instance) sees ticks: the cadence rule is the whole run's.
   const rate = loadConfig('processing-rate', defaults['processing-rate'], { INSTANCES: '2' });
-  assert.deepEqual(buildThresholds(file, 'processing-rate', thresholdVars(rate), { probes: true, split: true }).queue_tick_interval, ['min>=0']);
+  assert.deepEqual(buildThresholds(file, 'processing-rate', thresholdVars(rate), { probes: true, split: true }).queue_tick_irregular, ['count>=0']);
   assert.deepEqual(part['queue_invariant_violations{kind:state_mismatch}'], ['count==0']);
   assert.deepEqual(part.queue_probe_active, ['max<=10']);
 });

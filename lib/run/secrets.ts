@@ -9,7 +9,7 @@ export interface SecretsLike {
   get(name: string): Promise<string>;
 }
 
-import type { Env } from './env';
+import { ConfigError, type Env } from '../env';
 
 /** The recorded rejection of k6/secrets when no --secret-source is given (k6-reference, "Secrets"). */
 const NO_SOURCE = 'no secret sources are configured';
@@ -39,4 +39,21 @@ export async function readSecret(secrets: SecretsLike | undefined, env: Env, nam
   const v = env[name];
   if (v !== undefined && v !== '') return { value: v, from: 'environment' };
   return { value: undefined, from: 'nowhere' };
+}
+
+const PASSWORD_HINT =
+  'the password of the load-test accounts: give it as a k6 secret (k6 run --secret-source=file=secrets.txt with a line USER_PASSWORD=..., ' +
+  'or k6 Cloud secrets), or in the environment (export USER_PASSWORD=...; make sets one for the built-in reference room)';
+
+/** The accounts' password at run time; a ConfigError when it is missing or too short (never its value). */
+export async function userPassword(secrets: SecretsLike | undefined, env: Env): Promise<string> {
+  const { value } = await readSecret(secrets, env, 'USER_PASSWORD');
+  if (value === undefined) throw new ConfigError('USER_PASSWORD', PASSWORD_HINT, undefined);
+  if (value.length < 6) throw new ConfigError('USER_PASSWORD', 'at least 6 characters (the waiting room refuses shorter passwords)', '<hidden>');
+  return value;
+}
+
+/** The probes' Redis password, when the Redis is protected. */
+export async function redisPassword(secrets: SecretsLike | undefined, env: Env): Promise<string | undefined> {
+  return (await readSecret(secrets, env, 'REDIS_PASSWORD')).value;
 }
