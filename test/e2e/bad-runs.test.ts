@@ -9,15 +9,15 @@ import { explain, ROOT, runK6, runScenario, startStack } from '../support/scenar
 
 const PASSWORD = 'e2e-password';
 
-test('target down: setup fails fast naming the URL (exit 107)', async () => {
+test('target down: setup fails fast naming the URL (exit 108: setup stops with exec.test.abort, the same code on every k6 line)', async () => {
   const port = await freePort();
   const r = await runK6('threshold-overflow', { API_URL: `http://127.0.0.1:${port}`, REDIS_URL: '', USER_PASSWORD: PASSWORD }, 60_000);
-  assert.equal(r.code, 107, explain(r));
+  assert.equal(r.code, 108, explain(r));
   assert.match(r.stderr, new RegExp(`cannot reach the waiting room .*127\\.0\\.0\\.1:${port}|127\\.0\\.0\\.1:${port}.*cannot reach the waiting room`));
   assert.doesNotMatch(r.stderr + r.stdout, new RegExp(PASSWORD));
 });
 
-test('wrong password: setup names the account and the status (exit 107)', async () => {
+test('wrong password: setup names the account and the status (exit 108: setup stops with exec.test.abort, the same code on every k6 line)', async () => {
   const stack = await startStack({ threshold: 10, intervalMs: 1000 });
   try {
     const reg = await fetch(`${stack.target.url}/api/auth/register`, {
@@ -26,7 +26,7 @@ test('wrong password: setup names the account and the status (exit 107)', async 
     });
     assert.equal(reg.status, 201);
     const r = await runK6('threshold-overflow', { API_URL: stack.target.url, REDIS_URL: stack.redis.url, USER_PASSWORD: PASSWORD }, 60_000);
-    assert.equal(r.code, 107, explain(r));
+    assert.equal(r.code, 108, explain(r));
     assert.match(r.stderr, /HTTP 401 login refused for loadtest1@test\.com/);
     assert.doesNotMatch(r.stderr + r.stdout, /e2e-password|the-real-password/);
   } finally {
@@ -40,12 +40,12 @@ test('a non-UUID EVENT_ID is refused before anything runs (exit 107)', async () 
   assert.match(r.stderr, /invalid EVENT_ID; reason: expected a UUID/);
 });
 
-test('Redis unreachable at the start: setup names the redacted URL and how to run without probes (exit 107)', async () => {
+test('Redis unreachable at the start: setup names the redacted URL and how to run without probes (exit 108: setup stops with exec.test.abort, the same code on every k6 line)', async () => {
   const port = await freePort();
   const stack = await startStack({ threshold: 10, intervalMs: 1000 });
   try {
     const r = await runK6('threshold-overflow', { API_URL: stack.target.url, REDIS_URL: `redis://:redis-secret@127.0.0.1:${port}`, USER_PASSWORD: PASSWORD }, 60_000);
-    assert.equal(r.code, 107, explain(r));
+    assert.equal(r.code, 108, explain(r));
     assert.match(r.stderr, new RegExp(`cannot use redis://127\\.0\\.0\\.1:${port} \\(dial tcp 127\\.0\\.0\\.1:${port}: connect: connection refused\\)`));
     assert.match(r.stderr, /REDIS_URL= \(empty\)/);
     assert.doesNotMatch(r.stderr + r.stdout, /redis-secret|e2e-password/);

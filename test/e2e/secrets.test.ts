@@ -2,7 +2,7 @@
 // init reads no secret, so every bundle inspects with an empty environment and
 // reports the same thresholds as with the password set; a run can take the
 // password from a --secret-source file only, and it then appears nowhere in
-// the output or results/; with no password anywhere setup exits 107.
+// the output or results/; with no password anywhere setup stops the run (exit 108).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -64,11 +64,11 @@ test('the password only in a --secret-source file: scenario 1 passes and the pas
   }
 });
 
-test('no password anywhere: setup stops with the clear message (exit 107)', async () => {
+test('no password anywhere: setup stops with the clear message (exit 108: setup stops with exec.test.abort, the same code on every k6 line)', async () => {
   const stack = await startStack({ threshold: 10, intervalMs: 1000 });
   try {
     const r = await runK6('threshold-overflow', { API_URL: stack.target.url, REDIS_URL: stack.redis.url }, 60_000);
-    assert.equal(r.code, 107, explain(r));
+    assert.equal(r.code, 108, explain(r));
     assert.match(r.stderr, /invalid USER_PASSWORD; reason: expected the password of the load-test accounts: give it as a k6 secret/);
   } finally {
     await stack.stop();
