@@ -239,3 +239,25 @@ test('a 2,000-user run is thinned for drawing but keeps its extremes', async () 
   assert.equal(Math.max(...points(waits).map((p) => p.v)), Number(waits.attrs['data-max']), 'the longest wait is drawn');
   assert.ok(html.length < 600_000, `page ${html.length} bytes`);
 });
+
+test('rules not judged are listed with their reason, neither passed nor failed', () => {
+  const summary = parseSummary(JSON.stringify({
+    metrics: {
+      queue_http_errors: { type: 'counter', contains: 'default', values: { count: 0 }, thresholds: { 'count==0': { ok: true } } },
+      queue_tick_irregular: { type: 'counter', contains: 'default', values: { count: 0 }, thresholds: { 'count==0': { ok: true } } },
+    },
+    queue_k6: {
+      format: 2, scenario: 'processing-rate', params: {}, vars: {}, thresholds: {}, notes: [], startAt: null,
+      rules: [
+        { metric: 'queue_http_errors', expression: 'count==0', state: 'passed' },
+        { metric: 'queue_tick_irregular', expression: 'count==0', state: 'not_judged', reason: 'needs samples of queue_tick_interval, and there were none: nothing was checked' },
+      ],
+    },
+  }), 'x.json');
+  const html = renderReport(buildModel(summary, emptySampleSet()));
+  assert.match(html, /data-verdict="pass"/);
+  assert.match(html, /0 of 2 thresholds failed, 1 not judged/);
+  assert.match(html, /<h3>Not judged<\/h3>/);
+  assert.match(html, /data-threshold="queue_tick_irregular count==0" data-ok="not-judged">.*needs samples of queue_tick_interval/);
+  assert.doesNotMatch(html, /data-threshold="queue_tick_irregular count==0" data-ok="true"/, 'not among the passed');
+});

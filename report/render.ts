@@ -26,6 +26,8 @@ tr.failed td { font-weight: 600; }
 .status { font-weight: 700; }
 .status.failed::before { content: "\\2717  "; }
 .status.ok::before { content: "\\2713  "; }
+.status.not-judged { color: #6b7280; }
+.status.not-judged::before { content: "\\2013  "; }
 .params { columns: 2 300px; font-size: 13px; }
 .params div { break-inside: avoid; }
 .params code { color: #333; }
@@ -57,6 +59,20 @@ function observedText(o: ThresholdOutcome): string {
   return `${o.stat} = ${fmt(o.observed, 3)}${unit}`;
 }
 
+function notJudgedTable(outcomes: ThresholdOutcome[]): string {
+  return (
+    '<table class="thresholds not-judged" data-thresholds="not-judged"><thead><tr><th>result</th><th>metric</th><th>rule</th><th>why not judged</th></tr></thead><tbody>' +
+    outcomes
+      .map(
+        (o) =>
+          `<tr class="not-judged" data-threshold="${esc(`${o.metric} ${o.expression}`)}" data-ok="not-judged">` +
+          `<td class="status not-judged">not judged</td><td><code>${esc(o.metric)}</code></td><td><code>${esc(o.expression)}</code></td><td>${esc(o.reason ?? 'its needs were not met')}</td></tr>`,
+      )
+      .join('') +
+    '</tbody></table>'
+  );
+}
+
 function thresholdTable(kind: 'failed' | 'passed', outcomes: ThresholdOutcome[]): string {
   return (
     `<table class="thresholds ${kind}" data-thresholds="${kind}"><thead><tr><th>result</th><th>metric</th><th>rule</th><th class="num">observed</th></tr></thead><tbody>` +
@@ -85,12 +101,13 @@ function paramsList(params: Record<string, unknown>): string {
 function verdictSection(model: ReportModel): string {
   const q = model.summary.queue;
   const failed = model.outcomes.filter((o) => !o.ok);
-  const passed = model.outcomes.filter((o) => o.ok);
+  const passed = model.outcomes.filter((o) => o.ok && o.notJudged !== true);
+  const unjudged = model.outcomes.filter((o) => o.notJudged === true);
   const lines: string[] = ['<section id="verdict" data-section="verdict">', '<h2>1. Verdict</h2>'];
   const label = model.outcomes.length === 0 ? 'NO THRESHOLDS' : model.passed ? 'PASSED' : 'FAILED';
   lines.push(
     `<p><span class="verdict ${model.passed ? 'pass' : 'fail'}" data-verdict="${model.passed ? 'pass' : 'fail'}">${label}</span> ` +
-      `${failed.length} of ${model.outcomes.length} thresholds failed</p>`,
+      `${failed.length} of ${model.outcomes.length} thresholds failed${unjudged.length > 0 ? `, ${unjudged.length} not judged` : ''}</p>`,
   );
   const facts: [string, string][] = [
     ['scenario', q.scenario ?? 'unknown'],
@@ -118,6 +135,9 @@ function verdictSection(model: ReportModel): string {
   }
   if (passed.length > 0) {
     lines.push('<h3>Passed thresholds</h3>', thresholdTable('passed', passed));
+  }
+  if (unjudged.length > 0) {
+    lines.push('<h3>Not judged</h3>', '<p>What these rules need was not measured in this run, so they neither passed nor failed.</p>', notJudgedTable(unjudged));
   }
   lines.push('<h3>Parameters</h3>', paramsList(q.params), '</section>');
   return lines.join('\n');

@@ -20,6 +20,15 @@ export interface QueueK6Info {
   thresholds: Record<string, string[]>;
   notes: string[];
   startAt: number | null;
+  /** Format 2: each rule's outcome (lib/rules/judge.ts), judged or not judged with the reason. */
+  rules?: RuleOutcomeLike[];
+}
+
+export interface RuleOutcomeLike {
+  metric: string;
+  expression: string;
+  state: 'passed' | 'failed' | 'not_judged';
+  reason?: string;
 }
 
 export interface SummaryMetricLike {
@@ -50,6 +59,10 @@ export interface ThresholdOutcome {
   observed: number | null;
   /** 'time' for millisecond trends, so the value can be shown with its unit. */
   contains: string | undefined;
+  /** The rule's needs were not met: neither passed nor failed (ok is true only so it fails nothing). */
+  notJudged?: boolean;
+  /** Why it was not judged. */
+  reason?: string;
 }
 
 const EXPRESSION = /^\s*([A-Za-z]+(?:\(\s*[0-9.]+\s*\))?)\s*(?:<=|>=|===|==|!=|<|>)/;
@@ -93,6 +106,15 @@ function parseQueueInfo(x: unknown): QueueK6Info {
   if (q.k6Version === null || typeof q.k6Version === 'string') info.k6Version = q.k6Version;
   if (typeof q.instances === 'number') info.instances = q.instances;
   if (q.segment === null || typeof q.segment === 'string') info.segment = q.segment;
+  if (Array.isArray(q.rules)) {
+    info.rules = [];
+    for (const r of q.rules) {
+      const o = asRecord(r);
+      if (o === undefined || typeof o.metric !== 'string' || typeof o.expression !== 'string') continue;
+      if (o.state !== 'passed' && o.state !== 'failed' && o.state !== 'not_judged') continue;
+      info.rules.push({ metric: o.metric, expression: o.expression, state: o.state, ...(typeof o.reason === 'string' ? { reason: o.reason } : {}) });
+    }
+  }
   return info;
 }
 
@@ -148,6 +170,22 @@ export async function loadSummary(path: string): Promise<RunSummary> {
 /** Every threshold in the summary, failed ones first, each with its observed value. */
 export function thresholdOutcomes(summary: RunSummary): ThresholdOutcome[] {
   const out: ThresholdOutcome[] = [];
+  // Format 2 says which rules were judged: the report shows those, and lists the rest as not judged.
+  if (summary.queue.rules !== undefined) {
+    for (const r of summary.queue.rules) {
+      const m = summary.metrics[r.metric];
+      const stat = thresholdStat(r.expression);
+      const observed = m !== undefined && stat !== null && typeof m.values[stat] === 'number' ? m.values[stat]! : null;
+      const o: ThresholdOutcome = { metric: r.metric, expression: r.expression, ok: r.state !== 'failed', stat, observed, contains: m?.contains };
+      if (r.state === 'not_judged') {
+        o.notJudged = true;
+        if (r.reason !== undefined) o.reason = r.reason;
+      }
+      out.push(o);
+    }
+    const rank = (o: ThresholdOutcome): number => (!o.ok ? 0 : o.notJudged ? 2 : 1);
+    return out.sort((a, b) => rank(a) - rank(b) || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
+  }
   for (const name of Object.keys(summary.metrics).sort()) {
     const m = summary.metrics[name]!;
     for (const [expression, r] of Object.entries(m.thresholds ?? {})) {
