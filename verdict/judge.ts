@@ -12,19 +12,19 @@
 //   rate     has no value at all: k6 logs "Threshold error" and the
 //            threshold stays passed (grafana/k6 issue 2540).
 //
-// Percentiles over several instances cannot be computed from summaries. The
-// run's p(N) lies between the lowest and the highest instance p(N) (up to
-// k6's interpolation between two ranks, negligible with many samples), so a
-// rule passes when it passes in every instance, fails when it fails in every
-// instance (for <, <=, >, >=), and is otherwise reported FAILED as
-// "inconclusive from summaries" with each instance's value.
+// Percentiles over several instances cannot be computed from summaries, but
+// they can be bounded (verdict/quantiles.ts: from each instance's count and
+// quantile ladder, lib/rules/trend-stats.ts). A percentile rule is decided
+// when it holds for every value between the bounds, or for none; otherwise
+// it is reported FAILED, "inconclusive from summaries", with the bounds and
+// each instance's value. When one instance alone has samples, its value is
+// the run's, exactly.
 import { compareMetricKeys, parentName } from '../lib/summary/names.ts';
 import type { MetricType, SummaryData, SummaryMetric } from '../lib/summary/types.ts';
 import { parseExpression, AGGREGATIONS as ALLOWED, OPS as COMPARE, type ParsedExpression as ParsedExpr } from '../lib/rules/expression.ts';
 import { trendIsEmpty } from './merge.ts';
+import { distributionOf, levelOf, percentileBounds, type PercentileBounds } from './quantiles.ts';
 import { InputError, type InstanceValue, type ThresholdJudgement } from './types.ts';
-
-const MONOTONE = new Set<ParsedExpr['op']>(['<', '<=', '>', '>=']);
 
 export interface JudgeInstance {
   segment: string | null;
@@ -98,10 +98,39 @@ interface Decision {
   inconclusive: boolean;
   value: number | null;
   instances?: InstanceValue[];
+  bounds?: ThresholdJudgement['bounds'];
   note?: string;
 }
 
-function judgePercentile(key: string, expr: string, p: ParsedExpr, instances: JudgeInstance[]): Decision {
+const UNITS: Record<string, string> = { time: ' ms', data: ' B' };
+
+/** "p(95) between 812 and 905 ms over 4 instances"; "p(95) at most …", "… at least …", "p(95) is 812 ms over 4 instances, exactly". */
+export function describeBounds(agg: string, b: PercentileBounds, contains: SummaryMetric['contains']): string {
+  const unit = UNITS[contains] ?? '';
+  const over = `over ${b.instances} instance${b.instances === 1 ? '' : 's'}`;
+  const lo = Number.isFinite(b.lower);
+  const hi = Number.isFinite(b.upper);
+  if (b.exact) return `${agg} is ${formatValue(b.lower)}${unit} ${over}, exactly`;
+  if (lo && hi) return `${agg} between ${formatValue(b.lower)} and ${formatValue(b.upper)}${unit} ${over}`;
+  if (hi) return `${agg} at most ${formatValue(b.upper)}${unit} ${over} (no lower bound: add min to summaryTrendStats)`;
+  if (lo) return `${agg} at least ${formatValue(b.lower)}${unit} ${over} (no upper bound: add max to summaryTrendStats)`;
+  return `${agg} unbounded ${over} (add min and max to summaryTrendStats)`;
+}
+
+/** The rule's outcome for every value in [lower, upper], or null when it differs inside. */
+function outcomeOver(p: ParsedExpr, b: PercentileBounds): boolean | null {
+  const test = COMPARE[p.op];
+  if (b.exact) return test(b.lower, p.value);
+  if (p.op === '==' || p.op === '===' || p.op === '!=') {
+    const outside = p.value < b.lower || p.value > b.upper;
+    return outside ? p.op === '!=' : null;
+  }
+  // <, <=, >, >=: monotone, so the ends decide.
+  const atLower = test(b.lower, p.value);
+  return atLower === test(b.upper, p.value) ? atLower : null;
+}
+
+function judgePercentile(key: string, expr: string, p: ParsedExpr, contains: SummaryMetric['contains'], instances: JudgeInstance[]): Decision {
   const test = COMPARE[p.op];
   const withSamples = instances.filter((i) => i.metrics[key] !== undefined && !trendIsEmpty(i.metrics[key]!));
   if (withSamples.length === 0) {
@@ -115,23 +144,29 @@ function judgePercentile(key: string, expr: string, p: ParsedExpr, instances: Ju
     const own = m.thresholds?.[expr];
     return { segment: i.segment, value: v ?? null, ok: v !== undefined ? test(v, p.value) : own ? own.ok : null };
   });
-  const missing = per.some((x) => x.value === null && x.ok === null);
-  const missingNote = missing ? `; ${p.agg} is not in every summary (add it to summaryTrendStats)` : '';
-  if (per.length === 1) {
+  if (per.length === 1 && per[0]!.ok !== null) {
     const only = per[0]!;
-    if (only.ok === null) {
-      return { ok: false, basis: 'one-instance', inconclusive: true, value: null, instances: per, note: `inconclusive from summaries${missingNote}` };
-    }
-    return { ok: only.ok, basis: 'one-instance', inconclusive: false, value: only.value, note: `only instance ${only.segment ?? '(unsplit)'} had samples: its ${p.agg} is the run's` };
+    return { ok: only.ok!, basis: 'one-instance', inconclusive: false, value: only.value, note: `only instance ${only.segment ?? '(unsplit)'} had samples: its ${p.agg} is the run's` };
   }
+  const level = levelOf(p.agg);
+  if (level === null) throw new InputError(`invalid threshold '${expr}' on ${key}; reason: a percentile needs 0 <= N <= 100`);
+  const b = percentileBounds(withSamples.map((i) => distributionOf(i.metrics[key]!)), level);
+  const bounds = { lower: Number.isFinite(b.lower) ? b.lower : null, upper: Number.isFinite(b.upper) ? b.upper : null, instances: b.instances };
   const values = per.map((x) => `${x.segment ?? '(unsplit)'} ${formatValue(x.value)}${x.value === null && x.ok !== null ? (x.ok ? ' (passed there)' : ' (failed there)') : ''}`).join(', ');
-  if (per.every((x) => x.ok === true)) {
-    return { ok: true, basis: 'every-instance', inconclusive: false, value: null, instances: per, note: `passes in every instance (${values})` };
+  const hints: string[] = [];
+  if (b.samples === null) hints.push("a summary has no count, so only min and max bound it (add 'count' to summaryTrendStats)");
+  if (per.some((x) => x.value === null)) hints.push(`${p.agg} is not in every summary (add it to summaryTrendStats for tighter bounds)`);
+  const hint = hints.length > 0 ? `; ${hints.join('; ')}` : '';
+  const said = describeBounds(p.agg, b, contains);
+  if (b.contradictory) {
+    return { ok: false, basis: 'bounds', inconclusive: true, value: null, instances: per, bounds, note: `inconclusive from summaries: the instances' summaries contradict each other (${said}; instance values ${values})` };
   }
-  if (per.every((x) => x.ok === false) && MONOTONE.has(p.op)) {
-    return { ok: false, basis: 'every-instance', inconclusive: false, value: null, instances: per, note: `fails in every instance (${values})` };
+  const outcome = outcomeOver(p, b);
+  const value = b.exact ? b.lower : null;
+  if (outcome === null) {
+    return { ok: false, basis: 'bounds', inconclusive: true, value, instances: per, bounds, note: `inconclusive from summaries: ${said}, which does not decide ${expr} (instance values ${values})${hint}` };
   }
-  return { ok: false, basis: 'every-instance', inconclusive: true, value: null, instances: per, note: `inconclusive from summaries: instance values ${values}${missingNote}` };
+  return { ok: outcome, basis: 'bounds', inconclusive: false, value, instances: per, bounds, note: said };
 }
 
 function decide(key: string, expr: string, p: ParsedExpr, metric: SummaryMetric, input: JudgeInput): Decision {
@@ -150,7 +185,7 @@ function decide(key: string, expr: string, p: ParsedExpr, metric: SummaryMetric,
       return { ok: test(v.rate ?? 0, p.value), basis: 'merged', inconclusive: false, value: v.rate ?? 0 };
     }
     case 'trend': {
-      if (isPercentile(p.agg)) return judgePercentile(key, expr, p, input.instances);
+      if (isPercentile(p.agg)) return judgePercentile(key, expr, p, metric.contains, input.instances);
       const empty = input.instances.every((i) => i.metrics[key] === undefined || trendIsEmpty(i.metrics[key]!));
       const value = v[p.agg] ?? 0;
       if (empty) return { ok: test(0, p.value), basis: 'no-samples', inconclusive: false, value: 0, note: 'no samples in any instance: judged on 0, as k6 judges an empty trend' };
@@ -196,8 +231,11 @@ export function judge(input: JudgeInput): JudgeResult {
         inconclusive: d.inconclusive,
         value: d.value,
         ...(d.instances ? { instances: d.instances } : {}),
+        ...(d.bounds ? { bounds: d.bounds } : {}),
         ...(d.note ? { note: d.note } : {}),
       });
+      // A percentile passed on its bounds: say which bounds (failures are reported with their note).
+      if (d.basis === 'bounds' && d.ok) notes.push(`threshold ${key} ${expr} passed: ${d.note}`);
     }
   }
   const crossed = [...new Set(judgements.filter((j) => !j.ok).map((j) => j.metric))].sort();

@@ -9,11 +9,13 @@
 //            the instances' averages, reported as approximate
 // Percentiles (med, p(N)) cannot be merged from summaries: when one instance
 // alone has samples its values are the run's; otherwise the merged data shows
-// the highest instance value (an upper bound) and the judge decides
-// percentile thresholds per instance (judge.ts).
+// an upper bound of the run's value, computed from every instance's count and
+// quantile ladder (quantiles.ts), and the judge decides percentile thresholds
+// on both bounds (judge.ts).
 // A metric absent from an instance's summary counts as no samples there, and
 // sub-metrics (`name{tag:value}`) merge like any metric.
 import type { SummaryCheck, SummaryData, SummaryGroup, SummaryMetric } from '../lib/summary/types.ts';
+import { distributionOf, levelOf, percentileBounder } from './quantiles.ts';
 import { InputError } from './types.ts';
 
 /** Trend values that are not percentiles. */
@@ -94,6 +96,7 @@ function mergeTrend(entries: Entry[]): TrendMerge {
     return { values, samples: countsKnown ? 0 : null, approximateAvg: false, upperBoundPercentiles: false };
   }
   const samples = countsKnown ? full.reduce((s, e) => s + num(e.metric.values.count), 0) : null;
+  let bounds: ReturnType<typeof percentileBounder> | undefined;
   for (const k of stats) {
     const present = full.filter((e) => typeof e.metric.values[k] === 'number');
     if (present.length === 0) continue;
@@ -105,7 +108,14 @@ function mergeTrend(entries: Entry[]): TrendMerge {
       values[k] = samples !== null && samples > 0
         ? present.reduce((s, e) => s + e.metric.values.avg! * num(e.metric.values.count), 0) / samples
         : xs.reduce((s, x) => s + x, 0) / xs.length;
-    } else values[k] = Math.max(...xs); // a percentile: exact with one instance, an upper bound with more
+    } else if (full.length === 1) values[k] = xs[0]!; // one instance holds every sample: exact
+    else {
+      // The run's value is at most the upper bound; without one (no max), the largest instance value is shown.
+      const level = levelOf(k);
+      bounds ??= percentileBounder(full.map((e) => distributionOf(e.metric)));
+      const upper = level === null ? Infinity : bounds(level).upper;
+      values[k] = Number.isFinite(upper) ? upper : Math.max(...xs);
+    }
   }
   return {
     values,
@@ -129,7 +139,7 @@ export function mergeMetrics(parts: Array<Record<string, SummaryMetric>>, opts: 
   const metrics: Record<string, SummaryMetric> = {};
   const trendSamples: Record<string, number | null> = {};
   const avgApprox: string[] = [];
-  const percentileBounds: string[] = [];
+  const upperBounded: string[] = [];
   for (const [key, entries] of byKey) {
     const first = entries[0]!.metric;
     const other = entries.find((e) => e.metric.type !== first.type);
@@ -152,7 +162,7 @@ export function mergeMetrics(parts: Array<Record<string, SummaryMetric>>, opts: 
         values = t.values;
         trendSamples[key] = t.samples;
         if (t.approximateAvg) avgApprox.push(key);
-        if (t.upperBoundPercentiles) percentileBounds.push(key);
+        if (t.upperBoundPercentiles) upperBounded.push(key);
         break;
       }
       default:
@@ -163,8 +173,8 @@ export function mergeMetrics(parts: Array<Record<string, SummaryMetric>>, opts: 
   }
 
   const approximations: string[] = [];
-  if (percentileBounds.length > 0) {
-    approximations.push(`med and p(N) of ${percentileBounds.sort().join(', ')} show the highest instance's value, an upper bound: percentiles cannot be merged from summaries`);
+  if (upperBounded.length > 0) {
+    approximations.push(`med and p(N) of ${upperBounded.sort().join(', ')} are upper bounds of the run's percentiles, from each instance's count and quantiles (percentiles cannot be merged from summaries; percentile rules are judged on both bounds)`);
   }
   if (avgApprox.length > 0) {
     approximations.push(`avg of ${avgApprox.sort().join(', ')} is the mean of the instances' averages, approximate: a summary had no count (add 'count' to summaryTrendStats)`);
