@@ -65,14 +65,20 @@ $(SCENARIOS): build
 verdict: install
 	node --import tsx verdict/cli.ts $(if $(FILE),$(FILE),$(if $(RUN_ID),--run $(RUN_ID),-))
 
-## report: one HTML page per run (make runs it after each scenario); SUMMARY=results/X.json [SAMPLES="a.ndjson.gz ..."] [REPORT_OUT=x.html], default the newest results/*.json
+## report: one HTML page per run (make runs it after each scenario); SUMMARY=results/X.json [SAMPLES="a.ndjson.gz ..."] [REPORT_OUT=x.html], default the newest results/*.json; BASE=results/B.json [BASE_SAMPLES=...] sets the run (RUN= or SUMMARY=) beside that base run, same axes, with make compare's verdict
 report: install
-	@summary="$${SUMMARY:-$$(ls -t results/*.json 2>/dev/null | head -1)}"; \
+	@summary="$${SUMMARY:-$${RUN:-$$(ls -t results/*.json 2>/dev/null | grep -Ev -- '-i[0-9]+of[0-9]+\.json$$' | head -1)}}"; \
 	[[ -n "$$summary" ]] || { echo "no results/*.json to report on: run a scenario first, or set SUMMARY=" >&2; exit 2; }; \
-	samples="$${SAMPLES:-$$(ls "$${summary%.json}".ndjson.gz "$${summary%.json}"-i*.ndjson.gz 2>/dev/null)}"; \
+	prefix="$${summary%.json}"; prefix="$${prefix%-verdict}"; \
+	samples="$${SAMPLES:-$$(ls "$$prefix".ndjson.gz "$$prefix"-i*.ndjson.gz 2>/dev/null)}"; \
 	args=(--summary "$$summary"); for s in $$samples; do args+=(--samples "$$s"); done; \
 	if [[ -n "$${REPORT_OUT:-}" ]]; then args+=(--out "$$REPORT_OUT"); fi; \
+	if [[ -n "$${BASE:-}" ]]; then args+=(--base "$$BASE"); for s in $${BASE_SAMPLES:-}; do args+=(--base-samples "$$s"); done; fi; \
 	node --import tsx report/cli.ts "$${args[@]}"
+
+## compare: did RUN get worse than BASE? thresholds kept/newly failing, key figures side by side with a noise test, tolerances in thresholds.json "compare"; BASE=results/X.json RUN=results/Y.json (default the two newest runs of one scenario), FORCE=1 for runs that differ; writes <run>.compare.md and .compare.junit.xml; fails on a regression
+compare: install
+	@node --import tsx compare/cli.ts $(if $(BASE),--base "$(BASE)") $(if $(RUN),--run "$(RUN)") $(if $(filter 1 true yes,$(FORCE)),--force)
 
 ## target: run the reference target in the foreground (TARGET_PORT, QUEUE_THRESHOLD, TARGET_FAULTS, ...)
 target: install
@@ -94,4 +100,4 @@ bench: build
 clean:
 	rm -rf build results .run
 
-.PHONY: help install build typecheck test test-unit test-faults k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report target target-up target-down bench clean
+.PHONY: help install build typecheck test test-unit test-faults k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report compare target target-up target-down bench clean

@@ -48,10 +48,10 @@ test('a regression: exit 1, named on stderr and in both files', async () => {
   const r = await cli(['--base', base.summary, '--run', run.summary, '--markdown', md, '--junit', junit, '--no-color']);
   assert.equal(r.code, 1, r.err);
   assert.match(r.err, /compare: regression: threshold queue_wait_estimate_error p\(95\)<=4000; estimate error p\(95\)\n/);
-  assert.match(r.out, /✗ queue_wait_estimate_error p\(95\)<=4000 \.+: NEWLY FAILING {2}base ✓ passed \(\d+(\.\d+)?\) → run ✗ failed \(\d+(\.\d+)?\)/);
+  assert.match(r.out, /✗ queue_wait_estimate_error p\(95\)<=4000 \.+: NEWLY FAILING {2}base ✓ passed \(\d+(\.\d+)?s\) → run ✗ failed \(\d+(\.\d+)?s\)/);
   assert.match(r.out, /compare: REGRESSION: 2 things got worse\n {2}- threshold queue_wait_estimate_error p\(95\)<=4000: passed in the base, fails now\n {2}- estimate error p\(95\): /);
   assert.match(readFileSync(md, 'utf8'), /^### ❌ queue-k6 compare: processing-rate: 2 regressions/);
-  assert.match(readFileSync(md, 'utf8'), /\| `queue_wait_estimate_error` \| `p\(95\)<=4000` \| ✅ passed \| ❌ failed \| newly failing \|/);
+  assert.match(readFileSync(md, 'utf8'), /\| `queue_wait_estimate_error` \| `p\(95\)<=4000` \| ✅ passed \(3\.\d+s\) \| ❌ failed \(\d+\.\d+s\) \| newly failing \|/);
   const xml = readFileSync(junit, 'utf8');
   assert.match(xml, /failures="2"/);
   assert.match(xml, /<failure type="newly_failing" message="threshold &apos;p\(95\)&lt;=4000&apos; on queue_wait_estimate_error passed in the base run and fails now/);

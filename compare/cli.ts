@@ -4,23 +4,20 @@
 // writes a Markdown summary (for a pull request) and a JUnit file, and exits
 // 0 when nothing got worse beyond the tolerances, 1 when something did (named
 // on stderr), 2 for a usage or input error or for runs that are not comparable.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readSamples, InputError, type SampleSet } from '../report/samples.ts';
-import { compareRuns, RefusedError, type Comparison } from './compare.ts';
-import { extraSampleMetrics, SAMPLE_METRICS, SAMPLE_TAGS, type LoadedRun } from './figures.ts';
+import { pathToFileURL } from 'node:url';
+import { InputError } from '../report/samples.ts';
+import { RefusedError } from './compare.ts';
 import { comparisonJUnit } from './junit.ts';
+import { DEFAULT_THRESHOLDS, loadComparison, type LoadOptions } from './load.ts';
 import { comparisonMarkdown } from './markdown.ts';
-import { choosePair, loadRunFile, sampleFilesOf } from './runs.ts';
-import { comparisonText, formatValue } from './text.ts';
-import { readCompareSection, ToleranceError, type CompareSection } from './tolerance.ts';
+import { comparisonText } from './text.ts';
+import { ToleranceError } from './tolerance.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_REGRESSION = 1;
 export const EXIT_USAGE = 2;
-
-export const DEFAULT_THRESHOLDS = fileURLToPath(new URL('../thresholds.json', import.meta.url));
 
 export const USAGE = `usage: node --import tsx compare/cli.ts [--base FILE] [--run FILE] [options]
 
@@ -42,15 +39,7 @@ against the tolerances in the "compare" section of thresholds.json.
 Exit codes: 0 nothing got worse beyond the tolerances; 1 something did; 2 usage or input error, or runs that differ (without --force).
 `;
 
-export interface CliOptions {
-  base?: string;
-  run?: string;
-  results: string;
-  force: boolean;
-  thresholds: string;
-  baseSamples: string[];
-  runSamples: string[];
-  noSamples: boolean;
+export interface CliOptions extends LoadOptions {
   junit?: string;
   markdown?: string;
   noColor: boolean;
@@ -86,30 +75,6 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { kind: 'options', options: o };
 }
 
-function loadSection(path: string): CompareSection {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(`cannot read ${path} (the tolerances' file): give --thresholds FILE`);
-  }
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${path} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  return readCompareSection(obj, path);
-}
-
-async function samplesOf(files: string[], metrics: string[], err: (s: string) => void, which: string): Promise<SampleSet | null> {
-  if (files.length === 0) return null;
-  const set = await readSamples(files, { metrics, keepTags: SAMPLE_TAGS });
-  for (const w of set.warnings) err(`compare: warning: ${which}: ${w}\n`);
-  if (set.malformed > 0) err(`compare: warning: ${which}: ${set.malformed} malformed sample line(s) skipped (first at ${set.malformedAt.join(', ')})\n`);
-  return set;
-}
-
 /** `results/x.json` -> `results/x.compare<ext>`. */
 export function besideRun(runPath: string, ext: string): string {
   return (runPath.endsWith('.json') ? runPath.slice(0, -'.json'.length) : runPath) + '.compare' + ext;
@@ -131,20 +96,6 @@ export interface Io {
   now?: Date;
 }
 
-/** The comparison the CLI prints, with the files it read (the side-by-side report uses the same). */
-export async function loadComparison(o: CliOptions, io: Io): Promise<{ comparison: Comparison; chosen: string }> {
-  const pair = choosePair(o.results, o.base, o.run);
-  const baseFile = loadRunFile(pair.base);
-  const runFile = loadRunFile(pair.run);
-  const section = loadSection(o.thresholds);
-  const metrics = [...SAMPLE_METRICS, ...extraSampleMetrics(section.tolerances.keys())];
-  const files = (given: string[], path: string): string[] => (o.noSamples ? [] : given.length > 0 ? given : sampleFilesOf(path));
-  const base: LoadedRun = { file: baseFile, samples: await samplesOf(files(o.baseSamples, pair.base), metrics, io.err, 'base') };
-  const run: LoadedRun = { file: runFile, samples: await samplesOf(files(o.runSamples, pair.run), metrics, io.err, 'run') };
-  const comparison = compareRuns(base, run, { section, force: o.force, format: formatValue });
-  return { comparison, chosen: pair.chosen };
-}
-
 export async function main(argv: string[], io: Io): Promise<number> {
   try {
     const parsed = parseArgs(argv);
@@ -153,7 +104,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return EXIT_OK;
     }
     const o = parsed.options;
-    const { comparison: c, chosen } = await loadComparison(o, io);
+    const { comparison: c, chosen } = await loadComparison(o, (line) => io.err(`compare: warning: ${line}\n`));
     if (c.blocking.length > 0) {
       io.err(`compare: FORCE=1: comparing runs that differ in ${c.blocking.map((d) => `${d.what} (base ${d.base}, run ${d.run})`).join(', ')}\n`);
     }

@@ -58,6 +58,17 @@ function identityOf(r: LoadedRun): Record<string, unknown> {
   };
 }
 
+/** The target's host: a local reference room gets a new port every run, which is no difference. */
+function hostOf(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.hostname}${u.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
 /** Parameters that differ from run to run by design, and say nothing about comparability. */
 const VOLATILE = new Set(['eventId', 'testId', 'startAt', 'apiUrl', 'socketUrl', 'redisUrl', 'scenario', 'users', 'queueThreshold', 'processorIntervalMs']);
 
@@ -78,7 +89,7 @@ export function differences(base: LoadedRun, run: LoadedRun): { blocking: Differ
   const qa = base.file.summary.queue;
   const qb = run.file.summary.queue;
   if ((qa.k6Version ?? null) !== (qb.k6Version ?? null)) other.push({ what: 'k6', base: show(qa.k6Version), run: show(qb.k6Version) });
-  if (pa.apiUrl !== pb.apiUrl) other.push({ what: 'target (apiUrl)', base: show(pa.apiUrl), run: show(pb.apiUrl) });
+  if (hostOf(pa.apiUrl) !== hostOf(pb.apiUrl)) other.push({ what: 'target (apiUrl)', base: show(pa.apiUrl), run: show(pb.apiUrl) });
   const rulesOf = (t: Record<string, string[]>): Set<string> => new Set(Object.entries(t).flatMap(([k, list]) => list.map((e) => `${k} ${e}`)));
   const ra = rulesOf(qa.thresholds);
   const rb = rulesOf(qb.thresholds);

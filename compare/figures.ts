@@ -303,9 +303,10 @@ function missingWhy(def: FigureDef, run: LoadedRun, which: string): string {
   return `${which}'s summary has no ${def.id}`;
 }
 
+/** `p=0.034`, `p=0.0021`, `p<0.0001`. */
 export function fmtP(p: number): string {
-  if (p < 0.0001) return '<0.0001';
-  return p < 0.01 ? p.toPrecision(2) : String(Math.round(p * 1000) / 1000);
+  if (p < 0.0001) return 'p<0.0001';
+  return `p=${p < 0.01 ? p.toPrecision(2) : String(Math.round(p * 1000) / 1000)}`;
 }
 
 /** One row of the table: the figure at one aggregation in both runs, the change, the tolerance and the test. */
@@ -328,13 +329,13 @@ export function compareFigure(def: FigureDef, tolerance: Tolerance | null, base:
     row.test = t;
     const upward = t.superiority > 0.5;
     if (t.minP >= alpha) {
-      row.testNote = `p=${fmtP(t.p)}, n=${t.n1}/${t.n2}: too few distinct samples to reach α=${alpha}`;
+      row.testNote = `${fmtP(t.p)}, n=${t.n1}/${t.n2}: too few distinct samples to reach α=${alpha}`;
     } else if (t.p < alpha) {
       row.significantWorse = worseWay === 'up' ? upward : !upward;
-      row.testNote = `p=${fmtP(t.p)} < ${alpha}, n=${t.n1}/${t.n2}: ${upward ? 'higher' : 'lower'} beyond noise`;
+      row.testNote = `${fmtP(t.p)} < ${alpha}, n=${t.n1}/${t.n2}: ${upward ? 'higher' : 'lower'} beyond noise`;
     } else {
       row.significantWorse = false;
-      row.testNote = `p=${fmtP(t.p)} ≥ ${alpha}, n=${t.n1}/${t.n2}: within noise`;
+      row.testNote = `${fmtP(t.p)} ≥ ${alpha}, n=${t.n1}/${t.n2}: within noise`;
     }
   }
   if (b.v === null || r.v === null) {

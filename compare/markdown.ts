@@ -3,7 +3,8 @@
 // ones folded away).
 import type { Comparison } from './compare.ts';
 import { countChanges, type RuleState } from './rules.ts';
-import { describeRun, formatChange, formatPct, formatValue, identityLine, TEST_TEXT } from './text.ts';
+import type { LoadedRun } from './figures.ts';
+import { describeRun, formatChange, formatPct, formatValue, identityLine, observedText, TEST_TEXT } from './text.ts';
 import { describeTolerance } from './tolerance.ts';
 
 /** Text for a table cell: no pipes, no line breaks, no stray HTML. */
@@ -15,9 +16,11 @@ function code(s: string): string {
   return '`' + s.replace(/`/g, "'") + '`';
 }
 
-function stateCell(s: RuleState | null): string {
+function stateCell(s: RuleState | null, run: LoadedRun): string {
   if (s === null) return 'absent';
-  return s.state === 'passed' ? '✅ passed' : s.state === 'failed' ? '❌ failed' : `➖ not judged${s.reason ? ` (${cell(s.reason)})` : ''}`;
+  const observed = observedText(run, s);
+  const value = observed === '' ? '' : ` (${cell(observed)})`;
+  return s.state === 'passed' ? `✅ passed${value}` : s.state === 'failed' ? `❌ failed${value}` : `➖ not judged${s.reason ? `: ${cell(s.reason)}` : ''}`;
 }
 
 const FIGURE_MARK = { ok: '✅ ok', regression: '❌ **regression**', improved: '✅ improved', not_compared: '➖ not compared', info: '· not judged' } as const;
@@ -58,7 +61,7 @@ export function comparisonMarkdown(c: Comparison): string {
   out.push('', `**Thresholds**: ${n.kept_passing} kept passing, ${n.kept_failing} kept failing, ${n.newly_failing} newly failing, ${n.newly_passing} newly passing, ${n.not_judged} not judged in one.`);
   const changed = c.rules.filter((r) => r.change !== 'kept_passing');
   const row = (r: (typeof c.rules)[number]): string =>
-    `| ${code(r.metric)} | ${code(r.expression)} | ${stateCell(r.base)} | ${stateCell(r.run)} | ${r.change.replace('_', ' ')}${r.why ? `: ${cell(r.why)}` : ''} |`;
+    `| ${code(r.metric)} | ${code(r.expression)} | ${stateCell(r.base, c.base)} | ${stateCell(r.run, c.run)} | ${r.change.replace('_', ' ')}${r.why ? `: ${cell(r.why)}` : ''} |`;
   const header = ['| metric | rule | base | run | change |', '| --- | --- | --- | --- | --- |'];
   if (changed.length > 0) out.push('', ...header, ...changed.map(row));
   const kept = c.rules.filter((r) => r.change === 'kept_passing');

@@ -37,6 +37,13 @@ function asRecord(x: unknown): Record<string, unknown> | undefined {
 
 const STATES = new Set<string>(['passed', 'failed', 'not_judged']);
 
+/** The value k6's summary holds for the aggregation a rule reads, or null. */
+function summaryObserved(run: RunFile, metric: string, expression: string): number | null {
+  const agg = aggregationOf(expression);
+  const v = agg === null ? undefined : run.summary.metrics[metric]?.values[agg];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
 /** The rule states a run file records, and where they were read from. */
 export function ruleStates(run: RunFile): { states: RuleState[]; source: 'rules' | 'summary' } {
   const listed = run.queueRaw.rules;
@@ -49,7 +56,7 @@ export function ruleStates(run: RunFile): { states: RuleState[]; source: 'rules'
         metric: rec.metric,
         expression: rec.expression,
         state: rec.state as RuleStateName,
-        observed: typeof rec.observed === 'number' && Number.isFinite(rec.observed) ? rec.observed : null,
+        observed: typeof rec.observed === 'number' && Number.isFinite(rec.observed) ? rec.observed : summaryObserved(run, rec.metric, rec.expression),
       };
       if (typeof rec.reason === 'string' && rec.reason !== '') s.reason = rec.reason;
       states.push(s);
@@ -71,8 +78,7 @@ export function ruleStates(run: RunFile): { states: RuleState[]; source: 'rules'
   const seen = new Set<string>();
   for (const [metric, m] of Object.entries(run.summary.metrics)) {
     for (const [expression, r] of Object.entries(m.thresholds ?? {})) {
-      const agg = aggregationOf(expression);
-      const observed = agg !== null && typeof m.values[agg] === 'number' ? m.values[agg]! : null;
+      const observed = summaryObserved(run, metric, expression);
       const id = `${metric} ${expression}`;
       seen.add(id);
       const note = inconclusive.get(id);

@@ -4,7 +4,9 @@
 // in both runs, then the key figures side by side, then the verdict.
 import { formatDuration, formatPercent, trimmedFixed } from '../lib/summary/format.ts';
 import type { Comparison } from './compare.ts';
-import type { FigureRow, Unit } from './figures.ts';
+import { aggregationOf } from '../lib/rules/expression.ts';
+import { parentName } from '../lib/summary/names.ts';
+import type { FigureRow, LoadedRun, Unit } from './figures.ts';
 import { countChanges, type RuleChange, type RuleState } from './rules.ts';
 import { EXACT_MAX_N } from './stats.ts';
 import { describeTolerance } from './tolerance.ts';
@@ -53,10 +55,21 @@ const CHANGE_TEXT: Record<RuleChange['change'], string> = {
   kept_passing: 'kept passing',
 };
 
-function stateText(s: RuleState | null): string {
+/** A rule's observed value in its metric's unit: 3.1s for a time trend's p(95), 15 for a count, 0.00% for a rate. */
+export function observedText(run: LoadedRun | undefined, s: RuleState): string {
+  if (s.observed === null) return '';
+  const m = run?.file.summary.metrics[s.metric] ?? run?.file.summary.metrics[parentName(s.metric)];
+  const agg = aggregationOf(s.expression);
+  if (m?.type === 'rate' || agg === 'rate') return formatPercent(s.observed);
+  if (m?.contains === 'time' && agg !== 'count') return formatDuration(s.observed);
+  return trimmedFixed(s.observed, 3);
+}
+
+function stateText(s: RuleState | null, run: LoadedRun): string {
   if (s === null) return 'absent';
   const mark = s.state === 'passed' ? '✓' : s.state === 'failed' ? '✗' : '-';
-  return `${mark} ${s.state === 'not_judged' ? 'not judged' : s.state}${s.observed === null ? '' : ` (${trimmedFixed(s.observed, 3)})`}`;
+  const observed = observedText(run, s);
+  return `${mark} ${s.state === 'not_judged' ? 'not judged' : s.state}${observed === '' ? '' : ` (${observed})`}`;
 }
 
 function leaders(label: string, width: number): string {
@@ -97,7 +110,7 @@ function ruleLines(c: Comparison, paint: Paint): string[] {
     const bad = r.change === 'newly_failing' || r.change === 'kept_failing';
     const mark = bad ? '✗' : r.change === 'not_judged' ? '-' : '✓';
     let line = `    ${mark} ${leaders(labels[i]!, width)} ${CHANGE_TEXT[r.change]}`;
-    if (r.change !== 'kept_passing') line += `  base ${stateText(r.base)} → run ${stateText(r.run)}`;
+    if (r.change !== 'kept_passing') line += `  base ${stateText(r.base, c.base)} → run ${stateText(r.run, c.run)}`;
     if (r.why !== undefined) line += `  (${r.why})`;
     lines.push(r.change === 'newly_failing' ? paint(line, RED) : r.change === 'newly_passing' ? paint(line, GREEN) : line);
   });

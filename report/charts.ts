@@ -27,9 +27,9 @@ export const STYLES = {
   freeSlots: { label: 'free slots at the tick', color: '#111111', dash: '', marker: 'diamond', kind: 'marker', fill: 'none' },
 } satisfies Record<string, SeriesStyle>;
 
-const WIDTH = 960;
+export const WIDTH = 960;
 const FONT_AXIS = 12;
-const LINE_BUCKETS = 240;
+export const LINE_BUCKETS = 240;
 const SCATTER_CELL = 3;
 
 /** Hatch patterns referenced by the styles; one copy per page (ids are page-wide). */
@@ -44,7 +44,7 @@ export function sharedDefs(): string {
   );
 }
 
-interface Box {
+export interface Box {
   left: number;
   top: number;
   width: number;
@@ -52,7 +52,7 @@ interface Box {
 }
 
 /** Ticks whose formatted labels fit side by side along `length` px. */
-function fittingTicks(lo: number, hi: number, length: number, label: (v: number) => string, minGap: number, integer = false): Ticks {
+export function fittingTicks(lo: number, hi: number, length: number, label: (v: number) => string, minGap: number, integer = false): Ticks {
   let count = Math.max(2, Math.floor(length / minGap));
   for (;;) {
     const t = niceTicks(lo, hi, count, integer);
@@ -63,7 +63,7 @@ function fittingTicks(lo: number, hi: number, length: number, label: (v: number)
   }
 }
 
-interface Axes {
+export interface Axes {
   x: Scale;
   y: Scale;
   xt: Ticks;
@@ -71,7 +71,7 @@ interface Axes {
 }
 
 /** Grid, tick labels and axis titles. The x axis sits at `xAxisY` (default the plot's bottom). */
-function drawAxes(
+export function drawAxes(
   box: Box,
   a: Axes,
   o: { xTitle: string; yTitle: string; xLabel: (v: number) => string; yLabel: (v: number) => string; xAxisY?: number },
@@ -102,7 +102,7 @@ function drawAxes(
   return parts.join('');
 }
 
-function svgOpen(chart: string, height: number, title: string): string {
+export function svgOpen(chart: string, height: number, title: string): string {
   return `<svg class="chart" data-chart="${chart}" viewBox="0 0 ${WIDTH} ${n(height)}" width="100%" role="img" aria-label="${esc(title)}" preserveAspectRatio="xMinYMin meet"><title>${esc(title)}</title>`;
 }
 
@@ -126,7 +126,7 @@ function sparseMarkers(style: SeriesStyle, pts: { px: number; py: number }[]): s
 }
 
 /** A time series as a step line (a probe sample holds until the next), with its points. */
-function stepSeries(name: string, style: SeriesStyle, points: TimePoint[], a: Axes): string {
+export function stepSeries(name: string, style: SeriesStyle, points: TimePoint[], a: Axes): string {
   const shown = downsampleMinMax(points, LINE_BUCKETS, (p) => p.t, (p) => p.v);
   const px = shown.map((p) => ({ px: a.x(p.t), py: a.y(p.v), p }));
   let d = '';
@@ -144,11 +144,11 @@ function stepSeries(name: string, style: SeriesStyle, points: TimePoint[], a: Ax
   );
 }
 
-function timeTitle(model: ReportModel): string {
+export function timeTitle(model: ReportModel): string {
   return model.t0Source === 'startAt' ? 'time since the first scheduled arrival (s)' : 'time since the first sample (s)';
 }
 
-function secondsLabel(v: number): string {
+export function secondsLabel(v: number): string {
   return fmt(v, 2);
 }
 
@@ -156,7 +156,7 @@ function secondsLabel(v: number): string {
  * A chart's frame at the page width: the legend's height above, the plot box,
  * room for the x axis below. The queue, waits and batches charts share it.
  */
-function frame(styles: SeriesStyle[], plotH: number, right = 24): { left: number; top: number; plotH: number; box: Box; height: number } {
+export function frame(styles: SeriesStyle[], plotH: number, right = 24): { left: number; top: number; plotH: number; box: Box; height: number } {
   const left = 64;
   const top = 12 + legendHeight(styles, WIDTH - left - right) + 10;
   return { left, top, plotH, box: { left, top, width: WIDTH - left - right, height: plotH }, height: top + plotH + 48 };
@@ -242,14 +242,14 @@ function tickLane(ticks: Tick[], a: Axes, lane: Box): string {
   return parts.join('');
 }
 
-interface ScatterPoint {
+export interface ScatterPoint {
   x: number;
   y: number;
   attrs: string;
 }
 
 /** Markers for a scatter series, thinned to one per few-pixel cell, the highest value kept in each. */
-function scatterSeries(name: string, style: SeriesStyle, points: ScatterPoint[], a: Axes, extra = ''): string {
+export function scatterSeries(name: string, style: SeriesStyle, points: ScatterPoint[], a: Axes, extra = ''): string {
   const byValue = [...points].sort((p, q) => q.y - p.y);
   const shown = thinScatter(byValue, SCATTER_CELL, (p) => a.x(p.x), (p) => a.y(p.y)).sort((p, q) => p.x - q.x);
   const m = maxOf(points.map((p) => p.y));
@@ -257,7 +257,7 @@ function scatterSeries(name: string, style: SeriesStyle, points: ScatterPoint[],
   return `<g data-series="${name}" data-count="${points.length}" data-shown="${shown.length}" data-max="${m === null ? '' : n(m)}"${extra} ${markerPaint(style)}>${marks}</g>`;
 }
 
-function msAsSeconds(v: number): string {
+export function msAsSeconds(v: number): string {
   return fmt(v / 1000, 2);
 }
 
@@ -322,7 +322,7 @@ export function waitChart(model: ReportModel): string {
 }
 
 /** One starvation bound per position (the largest reported), sorted by position. */
-function boundsByPosition(waits: UserWait[], timeouts: UserTimeout[]): { x: number; v: number }[] {
+export function boundsByPosition(waits: UserWait[], timeouts: UserTimeout[]): { x: number; v: number }[] {
   const by = new Map<number, number>();
   for (const u of [...waits, ...timeouts]) {
     if (u.boundMs === null) continue;

@@ -6,7 +6,7 @@ import type { ReportModel } from './model.ts';
 import type { ThresholdOutcome } from './run-file.ts';
 import { esc, fmt, fmtMs, highest } from './svg.ts';
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1a1a1a; background: #fff; margin: 0; }
 main { max-width: 1000px; margin: 0 auto; padding: 16px 20px 40px; }
