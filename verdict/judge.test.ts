@@ -79,6 +79,11 @@ test('every instance passing is not enough: each holds 0 and 10 (p(90) 9), the r
   assert.equal(j.note, 'p(90) is 10 ms over 2 instances, exactly');
 });
 
+test('bounds over some of the instances say how many had samples', () => {
+  const r = judged([{ t: fast(350, 400) }, { t: fast(700, 900, 20) }, {}], { t: ['p(95)<2000'] });
+  assert.equal(r.judgements[0]!.note, 'p(95) between 350 and 700 ms over 2 of 3 instances');
+});
+
 test('a percentile from a single instance with samples is exact (the probe runs in one instance)', () => {
   const r = judged([{ t: emptyTrend() }, { t: trend({ 'p(95)': 2500, count: 20 }) }], { t: ['p(95)<=2900'] });
   assert.equal(r.judgements[0]!.ok, true);

@@ -104,10 +104,10 @@ interface Decision {
 
 const UNITS: Record<string, string> = { time: ' ms', data: ' B' };
 
-/** "p(95) between 812 and 905 ms over 4 instances"; "p(95) at most …", "… at least …", "p(95) is 812 ms over 4 instances, exactly". */
-export function describeBounds(agg: string, b: PercentileBounds, contains: SummaryMetric['contains']): string {
+/** "p(95) between 812 and 905 ms over 4 instances" ("over 2 of 4 instances" when only 2 had samples); "p(95) at most …", "… at least …", "p(95) is 812 ms over 4 instances, exactly". */
+export function describeBounds(agg: string, b: PercentileBounds, contains: SummaryMetric['contains'], of = b.instances): string {
   const unit = UNITS[contains] ?? '';
-  const over = `over ${b.instances} instance${b.instances === 1 ? '' : 's'}`;
+  const over = `over ${b.instances}${of > b.instances ? ` of ${of}` : ''} instance${of === 1 ? '' : 's'}`;
   const lo = Number.isFinite(b.lower);
   const hi = Number.isFinite(b.upper);
   if (b.exact) return `${agg} is ${formatValue(b.lower)}${unit} ${over}, exactly`;
@@ -157,7 +157,7 @@ function judgePercentile(key: string, expr: string, p: ParsedExpr, contains: Sum
   if (b.samples === null) hints.push("a summary has no count, so only min and max bound it (add 'count' to summaryTrendStats)");
   if (per.some((x) => x.value === null)) hints.push(`${p.agg} is not in every summary (add it to summaryTrendStats for tighter bounds)`);
   const hint = hints.length > 0 ? `; ${hints.join('; ')}` : '';
-  const said = describeBounds(p.agg, b, contains);
+  const said = describeBounds(p.agg, b, contains, instances.length);
   if (b.contradictory) {
     return { ok: false, basis: 'bounds', inconclusive: true, value: null, instances: per, bounds, note: `inconclusive from summaries: the instances' summaries contradict each other (${said}; instance values ${values})` };
   }
