@@ -20,7 +20,7 @@ options:
 
 inspect runs only the init context, with only the -e variables, and prints the options as JSON.
 
-environment: QUEUE_RUNNER_K6_VERSION (0.48, 0.53, 1.5, 1.8, 2.2; default 2.2) and
+environment: QUEUE_RUNNER_K6_VERSION (0.46, 0.48, 1.0, 1.5, 1.6, 2.2; default 2.2) and
 QUEUE_RUNNER_EXTENSIONS (default k6/x/redis; empty = stock k6) choose the k6 to act as.
 `;
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseArgs } from './args.ts';
 import { goDuration } from './duration.ts';
-import { DEFAULT_EMULATION, emulationFromEnv, hasGlobalTimers, modulesOf } from './k6-lines.ts';
+import { DEFAULT_EMULATION, emulationFromEnv } from './k6-lines.ts';
 import { REDACTED, clearRedactions, log, plain, redact, setLogSink } from './log.ts';
 import { mapError } from './modules/http-core.ts';
 import { REDIS_NIL, dialError } from './modules/redis.ts';
@@ -54,27 +54,8 @@ describe('k6 lines (QUEUE_RUNNER_K6_VERSION, QUEUE_RUNNER_EXTENSIONS)', () => {
     assert.equal(emulationFromEnv({ QUEUE_RUNNER_K6_VERSION: 'v0.48' }).line, '0.48');
   });
   it('refuses any other line, naming the allowed ones', () => {
-    assert.throws(() => emulationFromEnv({ QUEUE_RUNNER_K6_VERSION: '2.3' }), /expected one of 0\.48, 0\.53, 1\.5, 1\.8, 2\.2, got "2\.3"/);
+    assert.throws(() => emulationFromEnv({ QUEUE_RUNNER_K6_VERSION: '2.3' }), /expected one of 0\.46, 0\.48, 1\.0, 1\.5, 1\.6, 2\.2, got "2\.3"/);
     assert.throws(() => emulationFromEnv({ QUEUE_RUNNER_EXTENSIONS: 'k6/x/redis,k6/x/sql' }), /implements only k6\/x\/redis/);
-  });
-  it('module tables follow "Modules by k6 version"', () => {
-    const kind = (line: '0.48' | '0.53' | '1.5' | '1.8' | '2.2', name: string): string => {
-      const r = modulesOf(line).get(name);
-      if (r === undefined) return 'absent';
-      return r.kind === 'removed' ? 'removed' : r.warning === undefined ? 'served' : 'warns';
-    };
-    assert.equal(kind('0.48', 'k6/timers'), 'absent');
-    assert.equal(kind('0.53', 'k6/experimental/timers'), 'warns');
-    assert.equal(kind('1.5', 'k6/experimental/timers'), 'removed');
-    assert.equal(kind('1.5', 'k6/websockets'), 'absent');
-    assert.equal(kind('1.8', 'k6/experimental/websockets'), 'warns');
-    assert.equal(kind('1.8', 'k6/experimental/redis'), 'warns');
-    assert.equal(kind('2.2', 'k6/experimental/websockets'), 'warns');
-    assert.equal(kind('2.2', 'k6/experimental/redis'), 'removed');
-    // "Secrets, inspect and archive": k6/secrets from k6 1.0, absent in 0.54 and before.
-    assert.equal(kind('0.53', 'k6/secrets'), 'absent');
-    assert.equal(kind('1.5', 'k6/secrets'), 'served');
-    assert.deepEqual((['0.48', '0.53', '1.5', '1.8', '2.2'] as const).map(hasGlobalTimers), [false, false, false, false, true]);
   });
 });
 
@@ -186,7 +167,7 @@ describe('k6/secrets through the CLI', { concurrency: 2 }, () => {
   });
 
   it('k6/secrets does not exist before k6 1.0', async () => {
-    const r = await runCli(['run', '-q', script('secrets.js')], { env: { QUEUE_RUNNER_K6_VERSION: '0.53' } });
+    const r = await runCli(['run', '-q', script('secrets.js')], { env: { QUEUE_RUNNER_K6_VERSION: '0.48' } });
     assert.equal(r.code, 107, r.stderr);
     assert.match(r.stderr, /unknown module: k6\/secrets/);
   });
@@ -226,4 +207,22 @@ describe("handleSummary's data.setup_data", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), { setup_data: { eventId: 'e-1', startAt: 42 }, has: true });
   });
+});
+
+describe('exit codes of setup() failures (k6-reference, "Exit codes of setup() failures": the same on 0.46, 0.48, 1.0, 1.5, 1.6, 2.2)', { concurrency: 3 }, () => {
+  const rows: Array<{ script: string; row: string; code: number; says: RegExp }> = [
+    { script: 'setup-exception.js', row: 'export function setup() { throw new Error(…) }', code: 107, says: /Error: boom in setup/ },
+    { script: 'setup-async-reject.js', row: 'async setup(): await …; throw new Error(\'x\')', code: 255, says: /ERRO\[\d{4}\] Uncaught \(in promise\) Error: x/ },
+    { script: 'setup-async-abort.js', row: 'async setup(): await …; exec.test.abort(\'why\')', code: 108, says: /test aborted: why/ },
+    { script: 'default-async-abort.js', row: 'async default(): await …; exec.test.abort(\'why\')', code: 108, says: /test aborted: why/ },
+  ];
+  for (const { script: file, row, code, says } of rows) {
+    it(`${row} → ${code} on the runner as 0.46, 1.5 and 2.2`, async () => {
+      for (const line of ['0.46', '1.5', '2.2']) {
+        const r = await runCli(['run', '-q', script(file)], { env: { QUEUE_RUNNER_K6_VERSION: line } });
+        assert.equal(r.code, code, `${line}: ${r.stderr}`);
+        assert.match(r.stderr, says, line);
+      }
+    });
+  }
 });

@@ -1,9 +1,13 @@
-// Which k6 the runner acts as: QUEUE_RUNNER_K6_VERSION picks a release line,
-// QUEUE_RUNNER_EXTENSIONS the xk6 extensions linked into that "binary". The
-// line decides which module names `require` offers and how the old names
-// fail, per shared/k6-reference/README.md, "Modules by k6 version".
+// Which k6 the runner acts as: QUEUE_RUNNER_K6_VERSION picks a recorded
+// release, QUEUE_RUNNER_EXTENSIONS the xk6 extensions linked into that
+// "binary". The release decides what `require` of each module name does,
+// transcribed from shared/k6-reference/README.md, "`require` of module names,
+// line by line" (recorded on 0.46, 1.0, 1.5, 1.6, 2.2; 0.48 takes the 0.46 row,
+// its module table being the same), and what a name the binary lacks does:
+// before 1.5 it throws a catchable error; from 1.5 it returns an object
+// without members and the VU fails once its init code is over (exit 107).
 
-export const K6_LINES = ['0.48', '0.53', '1.5', '1.8', '2.2'] as const;
+export const K6_LINES = ['0.46', '0.48', '1.0', '1.5', '1.6', '2.2'] as const;
 export type K6Line = (typeof K6_LINES)[number];
 export const DEFAULT_LINE: K6Line = '2.2';
 
@@ -56,53 +60,72 @@ export type Implementation = 'k6' | 'http' | 'metrics' | 'execution' | 'timers' 
 
 /**
  * How a module name resolves on a line: served (optionally with one warning
- * line), removed (require throws k6's catchable error), or absent (k6's
- * "unknown module"). A missing `k6/x/...` extension is handled by the loader.
+ * line per run), or removed (a module k6 still registers, whose require throws
+ * a catchable error). A name not in the table is one the line lacks.
  */
 export type Resolution =
   | { kind: 'serve'; impl: Implementation; warning?: string }
   | { kind: 'removed'; message: string };
 
+// Recorded verbatim on 1.0 ("`require` of module names") and on 2.2 ("legacy-cjs").
+const TIMERS_GRADUATED_1_0 = 'k6/experimental/timers has been graduated, please use k6/timers instead.';
 const TIMERS_GRADUATED =
   "k6/experimental/timers has been graduated, and it's now globally available as defined by standard WebAPIs. You just need to remove the import.";
+// Not recorded verbatim ("a catchable error naming the replacement"): the runner's words.
 const REDIS_REMOVED =
   'k6/experimental/redis has been removed from k6 v2: Redis is only available through the xk6-redis extension, import k6/x/redis instead (build k6 with xk6 build --with github.com/grafana/xk6-redis)';
+const WS_DEPRECATED = 'k6/experimental/websockets is deprecated: import k6/websockets instead';
+const REDIS_DEPRECATED = 'k6/experimental/redis is deprecated: use the xk6-redis extension (k6/x/redis) instead';
 
-const atLeast = (line: K6Line, min: K6Line): boolean => K6_LINES.indexOf(line) >= K6_LINES.indexOf(min);
+const serve = (impl: Implementation, warning?: string): Resolution => (warning === undefined ? { kind: 'serve', impl } : { kind: 'serve', impl, warning });
+const removed = (message: string): Resolution => ({ kind: 'removed', message });
 
-/** The k6 module table of one line (extensions not included). */
-export function modulesOf(line: K6Line): Map<string, Resolution> {
-  const m = new Map<string, Resolution>();
-  const serve = (name: string, impl: Implementation, warning?: string): void => {
-    m.set(name, warning === undefined ? { kind: 'serve', impl } : { kind: 'serve', impl, warning });
-  };
-  serve('k6', 'k6');
-  serve('k6/http', 'http');
-  serve('k6/metrics', 'metrics');
-  serve('k6/execution', 'execution');
+const STABLE: Record<string, Resolution> = { k6: serve('k6'), 'k6/http': serve('http'), 'k6/metrics': serve('metrics'), 'k6/execution': serve('execution') };
 
-  // timers: experimental up to 0.49; k6/timers from 0.50 (the old name warns); the old name removed from 0.54.
-  if (line === '0.48') serve('k6/experimental/timers', 'timers');
-  else {
-    serve('k6/timers', 'timers');
-    if (line === '0.53') serve('k6/experimental/timers', 'timers', 'k6/experimental/timers is deprecated since k6 v0.50 and will be removed: import k6/timers instead');
-    else m.set('k6/experimental/timers', { kind: 'removed', message: TIMERS_GRADUATED });
-  }
+/**
+ * Each line's module table. Cells the require table leaves blank: k6/experimental/timers on 1.5
+ * and 1.6 (removed, as on 1.0 and 2.2 and in k6's 1.x source), k6/secrets (k6 >= 1.0,
+ * "Secrets, inspect and archive"), the k6/experimental/redis warning on 1.6 ("Modules by k6 version").
+ */
+const TABLES: Record<K6Line, Record<string, Resolution>> = {
+  '0.46': { ...STABLE, 'k6/experimental/websockets': serve('websockets'), 'k6/experimental/timers': serve('timers'), 'k6/experimental/redis': serve('redis') },
+  '0.48': { ...STABLE, 'k6/experimental/websockets': serve('websockets'), 'k6/experimental/timers': serve('timers'), 'k6/experimental/redis': serve('redis') },
+  '1.0': {
+    ...STABLE, 'k6/experimental/websockets': serve('websockets'), 'k6/timers': serve('timers'), 'k6/experimental/timers': removed(TIMERS_GRADUATED_1_0),
+    'k6/experimental/redis': serve('redis'), 'k6/secrets': serve('secrets'),
+  },
+  '1.5': {
+    ...STABLE, 'k6/experimental/websockets': serve('websockets'), 'k6/timers': serve('timers'), 'k6/experimental/timers': removed(TIMERS_GRADUATED),
+    'k6/experimental/redis': serve('redis'), 'k6/secrets': serve('secrets'),
+  },
+  '1.6': {
+    ...STABLE, 'k6/experimental/websockets': serve('websockets', WS_DEPRECATED), 'k6/websockets': serve('websockets'), 'k6/timers': serve('timers'),
+    'k6/experimental/timers': removed(TIMERS_GRADUATED), 'k6/experimental/redis': serve('redis', REDIS_DEPRECATED), 'k6/secrets': serve('secrets'),
+  },
+  '2.2': {
+    ...STABLE, 'k6/experimental/websockets': serve('websockets', WS_DEPRECATED), 'k6/websockets': serve('websockets'), 'k6/timers': serve('timers'),
+    'k6/experimental/timers': removed(TIMERS_GRADUATED), 'k6/experimental/redis': removed(REDIS_REMOVED), 'k6/secrets': serve('secrets'),
+  },
+};
 
-  // websockets: experimental up to 1.5; k6/websockets from 1.6, the experimental name still served with a warning.
-  if (atLeast(line, '1.8')) {
-    serve('k6/websockets', 'websockets');
-    serve('k6/experimental/websockets', 'websockets', 'k6/experimental/websockets is deprecated: import k6/websockets instead');
-  } else serve('k6/experimental/websockets', 'websockets');
+/** How `name` resolves on the emulated k6 (its line's table plus the linked extensions); undefined: the binary lacks it. */
+export function resolveModule(e: Emulation, name: string): Resolution | undefined {
+  return TABLES[e.line][name] ?? (e.extensions.has(name) ? serve('redis') : undefined);
+}
 
-  // redis built in as k6/experimental/redis up to 1.8 (warning on 1.6-1.8); removed in 2.x.
-  if (line === '2.2') m.set('k6/experimental/redis', { kind: 'removed', message: REDIS_REMOVED });
-  else if (line === '1.8') serve('k6/experimental/redis', 'redis', 'k6/experimental/redis is deprecated: use the xk6-redis extension (k6/x/redis) instead');
-  else serve('k6/experimental/redis', 'redis');
+/** The module names the emulated k6 serves. */
+export function servedModules(e: Emulation): string[] {
+  return [...Object.entries(TABLES[e.line]).filter(([, r]) => r.kind === 'serve').map(([n]) => n), ...e.extensions];
+}
 
-  // k6/secrets exists from k6 1.0.
-  if (atLeast(line, '1.5')) serve('k6/secrets', 'secrets');
-  return m;
+/** From 1.5 a name the binary lacks does not throw: the VU fails after its init code instead. */
+export function lackedNameFailsAfterInit(line: K6Line): boolean {
+  return K6_LINES.indexOf(line) >= K6_LINES.indexOf('1.5');
+}
+
+/** Before 0.48 the Redis Client takes `{ addrs, password, db }`, not a URL ("Client on k6 0.46"). */
+export function redisClientTakesUrl(line: K6Line): boolean {
+  return line !== '0.46';
 }
 
 /** setTimeout & co. as globals: recorded on 2.x only (older lines import them from the timers module). */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scriptError } from './errors.ts';
-import { hasGlobalTimers, modulesOf, type Implementation, type K6Line, type Resolution } from './k6-lines.ts';
+import { hasGlobalTimers, lackedNameFailsAfterInit, resolveModule, servedModules, type Implementation } from './k6-lines.ts';
 import { log } from './log.ts';
 import { createExecutionModule } from './modules/execution.ts';
 import { createHttpModule } from './modules/http.ts';
@@ -42,22 +42,6 @@ const K6_ONLY_MODULES = new Set([
   'k6/experimental/csv', 'k6/experimental/fs', 'k6/experimental/streams', 'k6/experimental/browser',
   'k6/experimental/grpc', 'k6/experimental/tracing', 'k6/experimental/webcrypto',
 ]);
-
-const tables = new Map<K6Line, Map<string, Resolution>>();
-function tableOf(line: K6Line): Map<string, Resolution> {
-  let t = tables.get(line);
-  if (t === undefined) {
-    t = modulesOf(line);
-    tables.set(line, t);
-  }
-  return t;
-}
-
-/** The module names the emulated k6 serves (its line's table plus the linked extensions). */
-export function supportedModules(vu: VU): string[] {
-  const served = [...tableOf(vu.rt.emulation.line)].filter(([, r]) => r.kind === 'serve').map(([n]) => n);
-  return [...served, ...vu.rt.emulation.extensions];
-}
 
 type ModuleFn = (module: { exports: Record<string, unknown> }, exports: Record<string, unknown>, require: (name: string) => unknown) => void;
 type Instantiate = (scope: object) => ModuleFn;
@@ -119,15 +103,21 @@ function consoleFor(): Record<string, (...args: unknown[]) => void> {
  * caught: modules that could not be loaded.
  */
 interface InitFailures {
-  /** `k6/x/...` names the emulated binary lacks: k6 v2.2 fails VU initialisation on them. */
-  unknownExtensions: Set<string>;
+  /** k6 names the emulated binary lacks, asked of a k6 >= 1.5: VU initialisation fails on them. */
+  unknown: Set<string>;
   /** The runner's own limits (a k6 module it does not implement, a remote import). */
   fatal: Error | null;
 }
 
-export function requireFor(vu: VU, failures: InitFailures = { unknownExtensions: new Set(), fatal: null }): (name: string) => unknown {
-  const { line, extensions } = vu.rt.emulation;
-  const table = tableOf(line);
+/** k6's GoError for a name a k6 before 1.5 lacks: `GoError: unknown module: k6/timers` (0.46). */
+function unknownModule(name: string): Error {
+  const e = new Error(`unknown module: ${name}`);
+  e.name = 'GoError';
+  return e;
+}
+
+export function requireFor(vu: VU, failures: InitFailures = { unknown: new Set(), fatal: null }): (name: string) => unknown {
+  const k6 = vu.rt.emulation;
   const fatal = (e: Error): Error => {
     failures.fatal ??= e;
     return e;
@@ -135,21 +125,21 @@ export function requireFor(vu: VU, failures: InitFailures = { unknownExtensions:
   return (name: string) => {
     const cached = vu.modules.get(name);
     if (cached !== undefined) return cached;
-    const r: Resolution | undefined = table.get(name) ?? (extensions.has(name) ? { kind: 'serve', impl: 'redis' } : undefined);
+    const r = resolveModule(k6, name);
     if (r === undefined) {
       if (/^https?:\/\//.test(name)) {
         throw fatal(scriptError(`the Node runner cannot fetch remote modules (${name}); build the scripts with K6_SUMMARY=local`));
       }
-      if (name.startsWith('k6/x/')) {
-        // Catchable here, but the VU's initialisation fails once the init code is done (k6 v2.2 behaviour).
-        failures.unknownExtensions.add(name);
-        throw new Error(`unknown module: ${name}`);
-      }
       if (K6_ONLY_MODULES.has(name)) {
-        throw fatal(scriptError(`unknown module '${name}': the queue-k6 Node runner implements only ${supportedModules(vu).join(', ')}`));
+        throw fatal(scriptError(`unknown module '${name}': the queue-k6 Node runner implements only ${servedModules(k6).join(', ')}`));
       }
-      if (name === 'k6' || name.startsWith('k6/')) throw new Error(`unknown module: ${name}`); // k6's own answer: not on this line
-      throw fatal(scriptError(`cannot load module '${name}': the Node runner runs self-contained bundles; only k6 modules may stay external`));
+      if (name !== 'k6' && !name.startsWith('k6/')) {
+        throw fatal(scriptError(`cannot load module '${name}': the Node runner runs self-contained bundles; only k6 modules may stay external`));
+      }
+      // A k6 name this binary lacks: k6's own answer on this line.
+      if (!lackedNameFailsAfterInit(k6.line)) throw unknownModule(name);
+      failures.unknown.add(name);
+      return {};
     }
     if (r.kind === 'removed') throw new Error(r.message);
     if (r.warning !== undefined) vu.rt.warnOnce(r.warning);
@@ -159,9 +149,10 @@ export function requireFor(vu: VU, failures: InitFailures = { unknownExtensions:
   };
 }
 
-/** Go's %q of a string slice: ["a" "b"]. */
-function goQuotedList(names: Iterable<string>): string {
-  return `[${[...names].map((n) => JSON.stringify(n)).join(' ')}]`;
+/** k6's words for the names a k6 >= 1.5 could not load (recorded on 1.5, 1.6, 2.2). */
+export function unknownModulesMessage(names: Iterable<string>): string {
+  const list = [...names].map((n) => JSON.stringify(n)).join(', ');
+  return `unknown modules [${list}] were tried to be loaded, but couldn't - this likely means automatic extension resolution is required or a custom k6 binary with the required extensions`;
 }
 
 /** Evaluates the script's module body for this VU; returns its exports. */
@@ -187,22 +178,17 @@ export function instantiate(script: Script, vu: VU): Record<string, unknown> {
     Object.defineProperty(scope, name, { get: globalTimers ? () => timers()[name] : () => undefined });
   }
   const module = { exports: {} as Record<string, unknown> };
-  const failures: InitFailures = { unknownExtensions: new Set(), fatal: null };
+  const failures: InitFailures = { unknown: new Set(), fatal: null };
   vu.phase = 'init';
-  // Whether the init code went on or died of it, a module that could not be loaded is what gets reported.
-  const reportFailures = (): void => {
-    if (failures.fatal !== null) throw failures.fatal;
-    if (failures.unknownExtensions.size > 0) {
-      throw scriptError(`unknown modules ${goQuotedList(failures.unknownExtensions)} were tried to be loaded, but couldn't`);
-    }
-  };
   try {
     script.instantiate(scope)(module, module.exports, requireFor(vu, failures));
   } catch (e) {
-    reportFailures();
-    throw e;
+    // The runner's own limit is what gets reported, whether the init code went on or died of it;
+    // otherwise the script's exception, as k6 1.5 reported `k6/websockets has no WebSocket` (k6-reference).
+    throw failures.fatal ?? e;
   }
-  reportFailures();
+  if (failures.fatal !== null) throw failures.fatal;
+  if (failures.unknown.size > 0) throw scriptError(unknownModulesMessage(failures.unknown));
   vu.phase = 'run';
   vu.exports = module.exports;
   return module.exports;

@@ -17,7 +17,7 @@ import { SummaryWriteError, buildSummaryData, summaryExport, textSummary, trendS
 import { resolveSegments, type StripedCounter } from './segments.ts';
 import { consolidatedOptions } from './test-options.ts';
 import { buildThresholds, crossedAbortOnFail, evaluate } from './thresholds.ts';
-import { PartTimeout, VU } from './vu.ts';
+import { PartTimeout, RejectedPromise, VU } from './vu.ts';
 
 export const VERSION = '0.1.0';
 
@@ -38,12 +38,15 @@ export interface RunOptions {
   secretSources?: string[];
 }
 
+/** An error as k6 logs it; a rejected promise of setup/teardown/handleSummary as `Uncaught (in promise) …`. */
+const errorText = (err: unknown): string => (err instanceof RejectedPromise ? err.message : describeError(err));
+
 function fail(err: unknown, code: ExitCodeValue, hint: string): number {
   if (err instanceof RunError) {
     log('error', err.message, { hint });
     return err.exitCode;
   }
-  log('error', describeError(err), { hint });
+  log('error', errorText(err), { hint });
   return code;
 }
 
@@ -181,6 +184,9 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
           return await finish(rt, o, vu0, ExitCode.scriptAborted);
         }
         if (e instanceof PartTimeout) return fail(e, ExitCode.setupTimeout, 'setup timeout');
+        // An async setup() whose promise rejects: 255 on every k6 line, a synchronous throw 107
+        // (k6-reference, "Exit codes of setup() failures").
+        if (e instanceof RejectedPromise) return fail(e, ExitCode.genericError, 'script exception');
         return fail(e, ExitCode.scriptException, 'script exception');
       } finally {
         vu0.groupPath = '';
@@ -236,7 +242,7 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
           log('error', e.message, { hint: 'teardown timeout' });
         } else {
           code = ExitCode.scriptException;
-          log('error', describeError(e), { hint: 'script exception' });
+          log('error', errorText(e), { hint: 'script exception' });
         }
       } finally {
         vu0.groupPath = '';
@@ -270,7 +276,7 @@ async function finish(rt: Runtime, o: RunOptions, vu0: VU, code: ExitCodeValue):
         log('error', 'failed to handle the end-of-test summary', { error: e.message });
       }
     } catch (e) {
-      log('error', `failed to handle the end-of-test summary: ${describeError(e)}`, { source: 'handleSummary' });
+      log('error', `failed to handle the end-of-test summary: ${errorText(e)}`, { source: 'handleSummary' });
       await writeStream(process.stdout, textSummary(data));
       printedDefault = true;
     }

@@ -304,7 +304,9 @@ export class VU {
     failed.catch(() => undefined);
     try {
       const r = fn(...args);
-      const value = isThenable(r) ? await Promise.race([r, timeout, abort, failed]) : r;
+      // A promise the function returned that rejects is k6's "Uncaught (in promise)", not an exception of the call.
+      const settled = isThenable(r) ? Promise.resolve(r).catch((e: unknown) => { throw e instanceof TestAbort ? e : new RejectedPromise(e); }) : undefined;
+      const value = settled !== undefined ? await Promise.race([settled, timeout, abort, failed]) : r;
       await Promise.race([this.loop.idle(), timeout, abort, failed]);
       return value;
     } finally {
@@ -318,4 +320,12 @@ export class VU {
 
 export class PartTimeout extends Error {
   override name = 'PartTimeout';
+}
+
+/** The promise returned by setup/teardown/handleSummary rejected: `reason` is what it rejected with. */
+export class RejectedPromise extends Error {
+  override name = 'RejectedPromise';
+  constructor(readonly reason: unknown) {
+    super(`Uncaught (in promise) ${describeError(reason)}`);
+  }
 }

@@ -68,11 +68,17 @@ if [[ -z "${API_URL:-}" ]]; then
     TARGET_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
     export TARGET_PORT
   fi
+  # REDIS_URL is the probes' Redis, the room's own is TARGET_REDIS_URL: unset, the probes read the
+  # room's Redis; empty (make scenario-N REDIS_URL=), the run goes without probes while the room
+  # keeps the Redis target-ctl starts for it; a URL, the room uses that Redis too.
+  probes_redis_set="${REDIS_URL+set}" probes_redis="${REDIS_URL:-}"
   target_started=1
   tools/target-ctl.sh up >/dev/null
   # shellcheck disable=SC1091
   set -a; source "$RUN_DIR/target.env"; set +a
-  echo "queue-k6: reference target at $API_URL (threshold $QUEUE_THRESHOLD, interval ${QUEUE_PROCESSOR_INTERVAL} ms, faults: ${TARGET_FAULTS:-none})" >&2
+  export TARGET_REDIS_URL="$REDIS_URL"
+  if [[ -n "$probes_redis_set" ]]; then export REDIS_URL="$probes_redis"; fi
+  echo "queue-k6: reference target at $API_URL (threshold $QUEUE_THRESHOLD, interval ${QUEUE_PROCESSOR_INTERVAL} ms, faults: ${TARGET_FAULTS:-none}, Redis probes: $([[ -n "$REDIS_URL" ]] && echo on || echo 'off, REDIS_URL empty'))" >&2
 fi
 
 samples=()

@@ -1,5 +1,5 @@
 // selectModules/selectRedis against an emulated `require` per k6 line, built
-// from shared/k6-reference/README.md:
+// from shared/k6-reference/README.md (test/support/k6-require-table.ts):
 // - "`require` of module names, line by line" (recorded on 0.46, 1.0, 1.5,
 //   1.6, 2.2): what each name does, and what a name the binary lacks does
 //   (throws before 1.5; from 1.5 returns an object and fails the VU after init);
@@ -8,98 +8,26 @@
 // - "Client on k6 0.46": the Client takes an options object before 0.48.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { atLeast, emulateK6, READ_NOT_RECORDED, RECORDED, requireOf, type EmulatedK6 } from '../../test/support/k6-require-table.ts';
 import {
   legacyRedisOptions, MODULE_NAMES, newRedisClient, NO_REDIS_MODULE_HINT, parseK6Version, RECORDED_MODULES, selectModules, selectRedis, spanOf, wantsRedis,
   type K6Version, type SelectOptions,
 } from './select.ts';
 
 const N = MODULE_NAMES;
-type Cell = 'ok' | 'warns' | 'removed' | 'lacks';
 
 const v = (s: string): K6Version => parseK6Version(s)!;
-const atLeast = (x: K6Version, major: number, minor: number): boolean => x.major > major || (x.major === major && x.minor >= minor);
-
-/** The cells of the require table as recorded (a blank cell is left out). */
-const RECORDED: Record<string, Partial<Record<string, Cell>>> = {
-  '0.46.0': { [N.websockets.experimental]: 'ok', [N.websockets.modern]: 'lacks', [N.timers.modern]: 'lacks', [N.timers.experimental]: 'ok', [N.redis.builtIn]: 'ok', [N.redis.extension]: 'lacks' },
-  '1.0.0': { [N.websockets.experimental]: 'ok', [N.websockets.modern]: 'lacks', [N.timers.modern]: 'ok', [N.timers.experimental]: 'removed', [N.redis.builtIn]: 'ok', [N.redis.extension]: 'lacks' },
-  '1.5.0': { [N.websockets.experimental]: 'ok', [N.websockets.modern]: 'lacks', [N.timers.modern]: 'ok', [N.redis.builtIn]: 'ok', [N.redis.extension]: 'lacks' },
-  '1.6.0': { [N.websockets.experimental]: 'warns', [N.websockets.modern]: 'ok', [N.timers.modern]: 'ok', [N.redis.builtIn]: 'ok', [N.redis.extension]: 'lacks' },
-  '2.2.0': { [N.websockets.experimental]: 'warns', [N.websockets.modern]: 'ok', [N.timers.modern]: 'ok', [N.redis.builtIn]: 'removed', [N.redis.extension]: 'lacks' },
-};
-
-/**
- * Cells a bundle relies on that the require table leaves blank, and where they come from:
- * k6/experimental/timers on 1.5 and 1.6 is a registered removed module in k6's source (its
- * require throws "has been graduated"), as recorded on 1.0 and 2.2; k6/secrets was required by
- * the bundles of the plain-run table on 1.0, 1.5, 1.6 and 2.2 and never named as unknown there.
- */
-const READ_NOT_RECORDED: Record<string, Partial<Record<string, Cell>>> = {
-  '1.0.0': { [N.secrets]: 'ok' },
-  '1.5.0': { [N.timers.experimental]: 'removed', [N.secrets]: 'ok' },
-  '1.6.0': { [N.timers.experimental]: 'removed', [N.secrets]: 'ok' },
-  '2.2.0': { [N.timers.experimental]: 'removed', [N.secrets]: 'ok' },
-};
-
-/** The module table of any version (k6-reference, "Modules by k6 version"). */
-function fromModuleTable(x: K6Version): Record<string, Cell> {
-  return {
-    [N.timers.experimental]: !atLeast(x, 0, 50) ? 'ok' : !atLeast(x, 0, 54) ? 'warns' : 'removed',
-    [N.timers.modern]: atLeast(x, 0, 50) ? 'ok' : 'lacks',
-    [N.websockets.experimental]: atLeast(x, 1, 6) ? 'warns' : 'ok',
-    [N.websockets.modern]: atLeast(x, 1, 6) ? 'ok' : 'lacks',
-    [N.redis.builtIn]: atLeast(x, 2, 0) ? 'removed' : atLeast(x, 1, 6) ? 'warns' : 'ok',
-    [N.redis.extension]: 'lacks',
-    // k6/secrets: k6 >= 1.0 (k6-reference, "Secrets"); absent in 0.54 and before.
-    [N.secrets]: atLeast(x, 1, 0) ? 'ok' : 'lacks',
-  };
-}
-
-interface Emulated {
-  version: string;
-  cells: Record<string, Cell>;
-  /** From 1.5 a name the binary lacks returns an object and fails the VU after init; before, it throws. */
-  lacksFailsAfterInit: boolean;
-}
-
-function emulate(version: string, extensions: string[] = []): Emulated {
-  const x = v(version);
-  const cells = { ...fromModuleTable(x), ...(READ_NOT_RECORDED[version] ?? {}), ...(RECORDED[version] ?? {}) } as Record<string, Cell>;
-  for (const n of ['k6', 'k6/http', 'k6/metrics', 'k6/execution']) cells[n] = 'ok';
-  for (const e of extensions) cells[e] = 'ok';
-  return { version, cells, lacksFailsAfterInit: atLeast(x, 1, 5) };
-}
 
 interface Outcome {
-  /** Names asked that the line lacks. */
   lacked: string[];
-  /** From 1.5: what k6 reports after init (unknown modules). */
   failsAfterInit: string[];
   warned: string[];
   removed: string[];
 }
 
-function loaderFor(k6: Emulated): { load: (name: string) => unknown; out: Outcome } {
-  const out: Outcome = { lacked: [], failsAfterInit: [], warned: [], removed: [] };
-  const load = (name: string): unknown => {
-    const cell = k6.cells[name] ?? 'lacks';
-    if (cell === 'lacks') {
-      out.lacked.push(name);
-      if (k6.lacksFailsAfterInit) {
-        out.failsAfterInit.push(name);
-        return {}; // an object without the module's members
-      }
-      throw new Error(`GoError: unknown module: ${name}`);
-    }
-    if (cell === 'removed') {
-      out.removed.push(name);
-      throw new Error(`${name} has been removed`);
-    }
-    if (cell === 'warns') out.warned.push(name);
-    if (name === N.redis.builtIn || name === N.redis.extension) return { Client: clientOf(k6.version) };
-    return { name };
-  };
-  return { load, out };
+function loaderFor(k6: EmulatedK6): { load: (name: string) => unknown; out: Outcome } {
+  const { require, asked } = requireOf(k6, (name) => (name === N.redis.builtIn || name === N.redis.extension ? { Client: clientOf(k6.version) } : { name }));
+  return { load: require, out: asked };
 }
 
 /** The Client constructor of a line: before 0.48 only `{ addrs: [...] }`. */
@@ -112,6 +40,8 @@ function clientOf(version: string): new (arg: unknown) => { arg: unknown } {
     }
   };
 }
+
+const emulate = emulateK6;
 
 function select(version: string, opts: { probes: boolean; ext?: string[]; knownVersion?: boolean }) {
   const k6 = emulate(version, opts.ext);

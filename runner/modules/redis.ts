@@ -4,8 +4,10 @@
 // replies"): go-redis reports a nil reply and an error reply as Redis
 // errors, which reach the script as plain strings ('redis: nil', the reply's
 // text); a network failure is an Error whose message is Go's dial error.
-// The client may be created in the init context or later, in VU code.
+// The client may be created in the init context or later, in VU code. On k6
+// 0.46 the constructor takes only the options object { addrs, password, db }.
 import { Redis } from 'ioredis';
+import { redisClientTakesUrl } from '../k6-lines.ts';
 import type { VU } from '../vu.ts';
 
 const CONNECT_TIMEOUT_MS = 2000;
@@ -22,6 +24,27 @@ interface ClientOptions {
   password?: string;
   username?: string;
   database?: number;
+}
+/** The options object of k6 0.46-0.47's Client (xk6-redis before v0.2): the only form it takes. */
+interface LegacyClientOptions {
+  addrs?: unknown;
+  password?: string;
+  username?: string;
+  db?: number;
+}
+
+/** `host:port` or `[v6]:port` of a legacy `addrs` entry. */
+function splitAddr(addr: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
+  if (m === null) return undefined;
+  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
+}
+
+/** k6's GoError: before 0.48 a URL string, or anything but `{ addrs: [...] }`, gives this (k6-reference, "Client on k6 0.46"). */
+function optionsParseError(): Error {
+  const e = new Error('unable to parse options object');
+  e.name = 'GoError';
+  return e;
 }
 
 interface NetError extends Error {
@@ -75,7 +98,15 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
       let username: string | undefined;
       let db = 0;
       let tls = false;
-      if (typeof options === 'string') {
+      if (!redisClientTakesUrl(vu.rt.emulation.line)) {
+        const o = (typeof options === 'object' && options !== null ? options : {}) as LegacyClientOptions;
+        const first = Array.isArray(o.addrs) && typeof o.addrs[0] === 'string' ? splitAddr(o.addrs[0]) : undefined;
+        if (first === undefined) throw optionsParseError();
+        ({ host, port } = first);
+        password = o.password === '' ? undefined : o.password;
+        username = o.username === '' ? undefined : o.username;
+        db = o.db ?? 0;
+      } else if (typeof options === 'string') {
         const u = new URL(options);
         if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`invalid redis URL '${options}'; expected redis://host:port[/db]`);
         host = u.hostname || host;
