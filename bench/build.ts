@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleK6Scripts } from '../tools/build.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-export const BENCH_SCRIPTS = ['queue-wait', 'bare-ws'] as const;
+export const BENCH_SCRIPTS = ['queue-wait', 'bare-ws', 'fair-floor'] as const;
 
 /** Returns script name → bundle path. */
 export async function buildBenchScripts(compat: 'current' | 'legacy'): Promise<Record<string, string>> {

@@ -1,8 +1,11 @@
 // make bench: how many waiting users one load-generator process holds, and at
 // what cost, side by side for
 //   (a) the suite's Socket.IO client waiting in the queue, on the suite's k6 (tools/k6.sh)
-//   (b) bare k6 WebSockets holding the same connections: the floor
+//   (b) bare k6 WebSockets holding the same connections: the floor for holding sockets
 //   (c) a plain Node process with socket.io-client (what the Tiketi guide's script did)
+//   (d) the fair CPU floor: (a)'s HTTP calls (login, check, leave) with plain k6/http and a
+//       bare k6 WebSocket speaking the Engine.IO/Socket.IO handshake by hand, no suite code
+//       (bench/k6/fair-floor.ts); (a)/(d) is what the suite's client costs over naive code
 // plus the reference target's RSS and admission throughput with N users in its room.
 //
 //   node --import tsx bench/scale.ts        (tools/bench.sh raises ulimit -n first)
@@ -11,9 +14,11 @@
 // BENCH_HOLD_MS (3000: how long all N wait before RSS is read), BENCH_DRAIN_MS
 // (30000: how long (a) lets the processor admit and its users hear it), BENCH_DRAIN_BATCH (200: users
 // leaving in (a)'s drain, so the size of the batch admitted), BENCH_HTTP_CONCURRENCY (8, the
-// suite's HTTP_CONCURRENCY default), BENCH_VARIANTS ("a b c": which load generators run),
+// suite's HTTP_CONCURRENCY default), BENCH_VARIANTS ("a b c d": which load generators run),
 // QUEUE_RUNNER_V8_FLAGS (the Node runner's V8 flags, see tools/k6.sh), K6_LEGACY (an older
-// k6 binary: (a) and (b) also run on it, built with K6_COMPAT=legacy).
+// k6 binary: (a) and (b) also run on it, built with K6_COMPAT=legacy), BENCH_CPU_PROF (a
+// folder: the Node runner of (a) and (d) writes V8 CPU profiles into <folder>/<a|d>-<N>/ with
+// node --cpu-prof; bench/profile-top.ts prints where the time went).
 //
 // Per N: one throwaway redis-server and one target (threshold N/10, interval
 // 1000 ms, kdfCost 1024) in a child process, N accounts registered once; then
@@ -22,7 +27,7 @@
 // Everything it starts it stops; every wait has a timeout.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +110,15 @@ function envInt(name: string, dflt: number): number {
   return Number(raw);
 }
 
+/** The Node runner's V8 flags: QUEUE_RUNNER_V8_FLAGS, else tools/k6.sh's default (read from it, so the two never differ). */
+function runnerV8Flags(): string {
+  const own = process.env.QUEUE_RUNNER_V8_FLAGS;
+  if (own !== undefined) return own;
+  const m = /\$\{QUEUE_RUNNER_V8_FLAGS-([^}"]*)\}/.exec(readFileSync(join(ROOT, 'tools/k6.sh'), 'utf8'));
+  if (m === null) throw new Error('BENCH_CPU_PROF: cannot find the default QUEUE_RUNNER_V8_FLAGS in tools/k6.sh; set QUEUE_RUNNER_V8_FLAGS');
+  return m[1]!;
+}
+
 function userCounts(): number[] {
   const raw = (process.env.BENCH_USERS ?? '').trim() || '1000 5000 10000';
   const list = raw.split(/[\s,]+/).map((s) => {
@@ -154,7 +168,7 @@ async function registerAll(url: string, prefix: string, n: number): Promise<numb
 
 // ---- one load generator -----------------------------------------------------
 
-interface Variant { key: string; label: string; command: string[]; env: Record<string, string>; drain: boolean }
+interface Variant { key: string; label: string; command: string[]; env: Record<string, string>; drain: boolean; profile?: string }
 
 export interface Row {
   variant: string;
@@ -164,6 +178,11 @@ export interface Row {
   connectSeconds: number;
   peak: ProcSample;
   cpuSeconds: number;
+  /** CPU seconds at the end of the logins, and once every user is connected and checked in. */
+  cpuLogin?: number;
+  cpuConnect?: number;
+  /** CPU seconds of the whole run, drain and close included. */
+  cpuTotal?: number;
   targetRss: number;
   admittedPerSecond?: number;
   admittedInDrain?: number;
@@ -176,9 +195,12 @@ export interface Row {
 async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: number, drainMs: number): Promise<Row> {
   const conductor = await Conductor.start();
   const eventId = randomUUID();
+  // node --cpu-prof (not allowed in NODE_OPTIONS) writes the runner's profiles when it exits, one
+  // per thread (the main thread, where the VUs run, is tid 0), into a folder per variant and N.
+  const prof: Record<string, string> = v.profile === undefined ? {} : { QUEUE_RUNNER_V8_FLAGS: `${runnerV8Flags()} --cpu-prof --cpu-prof-dir=${join(v.profile, `${v.key}-${n}`)}` };
   const child = spawn(v.command[0]!, v.command.slice(1), {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...v.env, USERS: String(n), API_URL: target.url, EVENT_ID: eventId, CONDUCTOR_URL: conductor.url },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...v.env, ...prof, USERS: String(n), API_URL: target.url, EVENT_ID: eventId, CONDUCTOR_URL: conductor.url },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -217,7 +239,8 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
     const targetRss = procSample(target.child.pid!)?.rssMb ?? NaN;
     const row: Row = {
       variant: v.label, n, connected: connectedNow, checked: conductor.counts.checked, connectSeconds,
-      peak: held, cpuSeconds: held.cpuSeconds, targetRss, errors: conductor.counts.errors, note: '',
+      peak: held, cpuSeconds: held.cpuSeconds, cpuLogin: afterLogin.cpuSeconds, cpuConnect: afterConnect.cpuSeconds,
+      targetRss, errors: conductor.counts.errors, note: '',
     };
     // 4. drain (a): admitted users leave, the processor admits the queue batch by batch
     if (v.drain) {
@@ -248,6 +271,7 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
     if (conductor.counts.protocolErrors > 0) notes.push(`${conductor.counts.protocolErrors} protocol errors`);
     if (conductor.counts.disconnects > 0) notes.push(`${conductor.counts.disconnects} dropped`);
     row.errors = conductor.counts.errors;
+    row.cpuTotal = last.cpuSeconds; // the last sample before it exited (every 100 ms)
     row.note = notes.join('; ');
     if (child.exitCode !== 0 && child.exitCode !== null) row.note += `${row.note ? '; ' : ''}exit ${child.exitCode}`;
     return row;
@@ -294,8 +318,24 @@ export function report(rows: Row[], runtime: string, drainBatch: number): string
         a?.admittedInDrain !== undefined ? `${((a.admittedInDrain * n) / 1e6).toFixed(1)}M` : '-', a?.ownAdmissions !== undefined ? String(a.ownAdmissions) : '-'];
     }),
   ));
+  const floorNs = ns.filter((n) => find('(a)', n) !== undefined && find('(d)', n) !== undefined);
+  if (floorNs.length > 0) {
+    const phases = (r: Row) => (r.cpuLogin === undefined || r.cpuConnect === undefined ? '-' : `${r.cpuLogin.toFixed(1)} / ${(r.cpuConnect - r.cpuLogin).toFixed(1)} / ${(r.cpuSeconds - r.cpuConnect).toFixed(1)}${r.cpuTotal === undefined ? '' : ` / ${(r.cpuTotal - r.cpuSeconds).toFixed(1)}`}`);
+    const rate = (r: Row) => (r.connected / Math.max(r.connectSeconds, 1e-3)).toFixed(0);
+    out.push('');
+    out.push(table(
+      ['N', '(d) CPU s', '(a) CPU s', '(a)/(d) CPU (goal <= 1.3)', '(d) peak MB', '(a) peak MB', '(a)/(d) RSS (goal <= 1.2)', '(d) connect/s', '(a) connect/s', '(d) errors', '(a) errors', '(d) CPU login/connect+check/hold/drain+close', '(a) CPU login/connect+check/hold/drain+close', '(a)/(d) CPU whole run'],
+      floorNs.map((n) => {
+        const a = find('(a)', n)!;
+        const d = find('(d)', n)!;
+        return [String(n), d.cpuSeconds.toFixed(1), a.cpuSeconds.toFixed(1), (a.cpuSeconds / d.cpuSeconds).toFixed(2), d.peak.hwmMb.toFixed(0), a.peak.hwmMb.toFixed(0),
+          (a.peak.hwmMb / d.peak.hwmMb).toFixed(2), rate(d), rate(a), String(d.errors), String(a.errors), phases(d), phases(a),
+          a.cpuTotal !== undefined && d.cpuTotal !== undefined ? (a.cpuTotal / d.cpuTotal).toFixed(2) : '-'];
+      }),
+    ));
+  }
   out.push('');
-  out.push(`load generators: (a) ${runtime}, the suite's lib/socketio + lib/api, users waiting in the queue; (b) the same runtime, bare k6/websockets answering Engine.IO pings; (c) Node ${process.version} + socket.io-client.`);
+  out.push(`load generators: (a) ${runtime}, the suite's lib/socketio + lib/api, users waiting in the queue; (b) the same runtime, bare k6/websockets answering Engine.IO pings; (c) Node ${process.version} + socket.io-client; (d) the same runtime, the fair floor: (a)'s login, check and leave with plain k6/http and a bare k6/websockets socket doing the Socket.IO handshake, join-queue and pongs by hand.`);
   out.push(`peak RSS = VmHWM of the load-generator process through login, connect and hold (before the drain); CPU = its user+sys seconds to the same point. connect/s = N / (all N Socket.IO connections open on the target − connect signal), logins done before. notes: VmHWM after (a)'s logins and after every user is connected and checked in.`);
   out.push(`target: threshold N/10, processor interval ${INTERVAL_MS} ms, kdfCost ${KDF_COST} (TARGET_KDF_COST: cheap password hashing so registering 10,000 users is quick); in (a)'s drain ${drainBatch} users admitted at once leave and the processor admits one batch of that size from the queue, announcing each admitted user to the whole room (batch × N frames); target admissions/s = batch / the target's emit time for it (stats().emitMs; the drain time when absent). ${cpus().length} CPUs, shared with the target.`);
   return out.join('\n');
@@ -339,14 +379,20 @@ async function bench(): Promise<void> {
   if (process.env.QUEUE_RUNNER_V8_FLAGS !== undefined) base.QUEUE_RUNNER_V8_FLAGS = process.env.QUEUE_RUNNER_V8_FLAGS;
   const variants: Variant[] = [
     { key: 'b', label: '(b) bare k6 WebSockets', command: ['bash', k6, 'run', '--quiet', scripts['bare-ws']!], env: base, drain: false },
+    { key: 'd', label: '(d) fair floor', command: ['bash', k6, 'run', '--quiet', scripts['fair-floor']!], env: base, drain: true },
     { key: 'c', label: '(c) Node socket.io-client', command: ['node', '--import', 'tsx', join(ROOT, 'bench/node-client.ts')], env: base, drain: false },
     { key: 'a', label: '(a) suite client', command: ['bash', k6, 'run', '--quiet', scripts['queue-wait']!], env: base, drain: true },
   ];
+  const profDir = (process.env.BENCH_CPU_PROF ?? '').trim();
+  if (profDir !== '') {
+    mkdirSync(profDir, { recursive: true });
+    for (const v of variants) if (v.key === 'a' || v.key === 'd') v.profile = resolve(profDir);
+  }
   const only = (process.env.BENCH_VARIANTS ?? '').trim();
   if (only !== '') {
     const keys = only.split(/[\s,]+/);
-    const unknown = keys.filter((k) => !['a', 'b', 'c'].includes(k));
-    if (unknown.length > 0) throw new Error(`invalid BENCH_VARIANTS; reason: expected some of a, b, c, got ${JSON.stringify(only)}`);
+    const unknown = keys.filter((k) => !['a', 'b', 'c', 'd'].includes(k));
+    if (unknown.length > 0) throw new Error(`invalid BENCH_VARIANTS; reason: expected some of a, b, c, d, got ${JSON.stringify(only)}`);
     variants.splice(0, variants.length, ...variants.filter((v) => keys.includes(v.key)));
   }
   const legacy = process.env.K6_LEGACY;
@@ -386,6 +432,7 @@ async function bench(): Promise<void> {
           row = await runVariant({ ...v, env: { ...v.env, USER_PREFIX: prefix } }, n, target, holdMs, drainMs);
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
+          process.stderr.write(`bench: N=${n} ${v.label} failed: ${message}\n`);
           if (!target.alive) process.stderr.write(`bench: N=${n}: the target died during ${v.label}\n`);
           row = { variant: v.label, n, connected: 0, checked: 0, connectSeconds: NaN, peak: { rssMb: NaN, hwmMb: NaN, cpuSeconds: NaN }, cpuSeconds: NaN, targetRss: NaN, errors: NaN, note: `failed: ${message.slice(0, 120)}` };
         }

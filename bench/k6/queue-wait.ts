@@ -2,13 +2,16 @@
 // logs in (QueueApi), opens the suite's Socket.IO client with its token, joins
 // the event's room, calls check and waits for an admission carrying its own id,
 // exactly as lib/flow/user.ts does (same listeners, the same id pre-filter, one
-// admission timer per queued user). The bench process conducts the phases:
+// admission timer per queued user, the same metrics on the way: socket connect
+// time, queued or admitted at once with the user's facts as metadata, the
+// position counter, the admission wait; no Redis probe). The bench process conducts the phases:
 //   wait → connect (all users connect at once) → drain (the users admitted at
 //   once leave, the processor admits one batch from the queue) → close.
 import exec from 'k6/execution';
 import { QueueApi, type Session } from '../../lib/api/client';
 import { admissionFilter, isOwnAdmission } from '../../lib/flow/admission';
 import { Latch, Semaphore } from '../../lib/flow/time';
+import { addWithMetadata, metrics } from '../../lib/metrics';
 import { createSocketIO, type SocketIOClient } from '../../lib/socketio';
 import { Conductor } from './conductor';
 import { envInt, envStr } from './env';
@@ -34,10 +37,14 @@ export const options = {
 interface Admission { at: number }
 
 interface Waiting {
+  n: number;
   token: string;
   socket: SocketIOClient;
   admitted: Latch<Admission>;
   queued: boolean;
+  checkedAt: number;
+  position: number;
+  estimatedWait: number;
 }
 
 const api = new QueueApi(API_URL, { timeoutMs: 60_000 });
@@ -48,14 +55,17 @@ const counts = { loggedIn: 0, connected: 0, checked: 0, queued: 0, ownAdmissions
 // As lib/flow/user.ts: handlers every socket shares are defined once.
 function countProtocolError(): void {
   counts.protocolErrors++;
+  metrics.protocolErrors.add(1);
 }
 
 function countDisconnect(reason: unknown): void {
-  if (reason !== 'io client disconnect') counts.disconnects++;
+  if (reason === 'io client disconnect') return;
+  counts.disconnects++;
+  metrics.socketErrors.add(1, { kind: 'disconnect' });
 }
 
 /** As lib/flow/user.ts: only this user's admission, found without parsing the others. */
-function open(session: Session, gate: Semaphore): Promise<Waiting> {
+function open(n: number, session: Session, gate: Semaphore): Promise<Waiting> {
   const me = String(session.user.id);
   const token = session.token;
   const admitted = new Latch<Admission>();
@@ -69,11 +79,19 @@ function open(session: Session, gate: Semaphore): Promise<Waiting> {
     if (isOwnAdmission(payload, me, EVENT_ID)) admitted.fire({ at: Date.now() });
   });
   socket.on('disconnect', countDisconnect);
-  return socket.connect().then(async () => {
+  return socket.connect().then(async ({ connectMs }) => {
+    metrics.socketConnect.add(connectMs);
     socket.emit('join-queue', { eventId: EVENT_ID });
     counts.connected++;
+    const checkedAt = Date.now();
     const answer = await gate.run(() => api.check(token, EVENT_ID));
-    return { token, socket, admitted, queued: answer.queued };
+    if (answer.queued) {
+      addWithMetadata(metrics.queued, 1, { user: n, position: answer.position });
+      metrics.positions.add(1, { position: String(answer.position) });
+      return { n, token, socket, admitted, queued: true, checkedAt, position: answer.position, estimatedWait: answer.estimatedWait };
+    }
+    addWithMetadata(metrics.admittedImmediately, 1, { user: n });
+    return { n, token, socket, admitted, queued: false, checkedAt, position: 0, estimatedWait: 0 };
   });
 }
 
@@ -96,10 +114,10 @@ export default async function (): Promise<void> {
   await conductor.reach('connect');
   const users: Waiting[] = [];
   // The flow keeps a user's token and id, not the whole login answer.
-  const opening = sessions.map(async (s) => {
+  const opening = sessions.map(async (s, i) => {
     if (s === undefined) return;
     try {
-      const u = await open(s, http);
+      const u = await open(first + 1 + i, s, http);
       users.push(u);
       counts.checked++;
       if (u.queued) counts.queued++;
@@ -122,6 +140,8 @@ export default async function (): Promise<void> {
     const got = await u.admitted.wait(WAIT_LIMIT_MS);
     if (got === undefined || got.at < 0) return;
     counts.ownAdmissions++;
+    metrics.admittedFromQueue.add(1);
+    addWithMetadata(metrics.admissionWait, got.at - u.checkedAt, { user: u.n, position: u.position, estimate_ms: u.estimatedWait * 1000 });
   });
   if (await conductor.reach('drain') === 'drain') {
     let quota = Math.ceil(DRAIN_LEAVERS / options.scenarios.users.vus);
