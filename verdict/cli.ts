@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rulesJUnit, type RuleCase } from '../lib/summary/junit.ts';
 import { fileSafeName, fileTimestamp, NOTE_PREFIX } from '../lib/summary/outputs.ts';
+import { judgedView } from '../lib/rules/judge.ts';
+import { DEFAULT_SUMMARY_TREND_STATS } from '../lib/rules/trend-stats.ts';
 import { textSummary } from '../lib/summary/text.ts';
 import type { SummaryData } from '../lib/summary/types.ts';
 import { runPrefixOf, summariesFromDirectory, summariesFromFile, summariesFromLog, type LogRead } from './inputs.ts';
@@ -136,7 +138,9 @@ export function verdictJUnit(v: Verdict, now: Date): string {
 
 /** The text printed on stdout: the summary, the verdict's lines, the diagnosis. */
 export function verdictText(v: Verdict, colors: boolean): string {
-  const lines = [textSummary(v.data, { indent: ' ', enableColors: colors }).replace(/\n+$/, ''), ''];
+  // Only judged rules carry a ✓ or ✗; the quantile ladder stays out of the columns.
+  const view = { ...v.data, metrics: judgedView(v.data.metrics, v.rules) };
+  const lines = [textSummary(view, { indent: ' ', enableColors: colors, summaryTrendStats: DEFAULT_SUMMARY_TREND_STATS }).replace(/\n+$/, ''), ''];
   for (const n of v.verdictNotes) lines.push('verdict: ' + n);
   for (const n of v.diagnosis) lines.push(NOTE_PREFIX + n);
   return lines.join('\n') + '\n';

@@ -161,7 +161,9 @@ export function buildVerdict(input: InstanceSummary[]): Verdict {
   for (const j of judged.judgements) {
     if (j.note && (!j.ok || j.inconclusive)) verdictNotes.push(`threshold ${j.metric} ${j.expression} FAILED: ${j.note}`);
   }
-  verdictNotes.push(...judged.notes, ...merged.approximations);
+  // A "passed on its bounds" note is no news for a rule that is not judged.
+  const unjudged = new Set(outcomes.filter((o) => o.state === 'not_judged').map((o) => `threshold ${o.metric} ${o.expression} passed`));
+  verdictNotes.push(...judged.notes.filter((n) => ![...unjudged].some((u) => n.startsWith(u))), ...merged.approximations);
   for (const o of outcomes) if (o.state === 'not_judged') verdictNotes.push(`not judged: ${o.metric} ${o.expression}: ${o.reason ?? 'its needs were not met'}`);
 
   const data: MergedData = {
