@@ -135,7 +135,7 @@ export function arrivalSpanMs(c: RunConfig): number {
 
 /**
  * When the arrival phase is over (ms after the first arrival): no user leaves
- * before, and a check answered after it is counted late (queue_arrival_late).
+ * before (nor before its VU's users have all checked in: lib/flow/checkin.ts).
  * check-race: the shared instant plus the settle time.
  */
 export function arrivalsOverMs(c: RunConfig): number {
@@ -153,6 +153,11 @@ export function admissionBoundMs(c: RunConfig, position: number): number {
   return arrivalsOverMs(c) + batches * (c.dwellMs + c.processorIntervalMs) + c.processorIntervalMs + 2000;
 }
 
+/** The longest one user's check-in can take: its login, Socket.IO connect and check, each bounded by its timeout. */
+export function checkInTimeoutMs(c: RunConfig): number {
+  return 2 * c.httpTimeoutMs + c.connectTimeoutMs;
+}
+
 /** How long a queued user waits before counting as timed out. */
 export function admissionTimeoutMs(c: RunConfig, position: number): number {
   if (c.admissionTimeoutMs !== undefined) return c.admissionTimeoutMs;
@@ -162,7 +167,7 @@ export function admissionTimeoutMs(c: RunConfig, position: number): number {
 /** Longest a whole run may take: every wait inside it is shorter. */
 export function maxRunMs(c: RunConfig): number {
   const worstPosition = Math.max(1, expectedQueued(c));
-  return arrivalSpanMs(c) + admissionTimeoutMs(c, worstPosition) + Math.max(c.dwellMs, c.holders > 0 ? holdersLeaveMs(c) : 0) + c.httpTimeoutMs + 30_000;
+  return arrivalSpanMs(c) + checkInTimeoutMs(c) + admissionTimeoutMs(c, worstPosition) + Math.max(c.dwellMs, c.holders > 0 ? holdersLeaveMs(c) : 0) + c.httpTimeoutMs + 30_000;
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { RunConfig } from './config';
 import type { SummaryData } from './summary/types';
 import type { RuleOutcome } from './rules/judge';
+import { unsettledByMs } from './rules/needs';
 import { VIOLATION_KINDS, type ViolationKind } from './redis/invariants';
 
 /** What each broken invariant means, in the contract's terms. */
@@ -35,7 +36,6 @@ const DEFECTS: Record<string, string> = {
   queue_session_restored: 'a refresh did not get session-restored naming the queue event (defect 5)',
   queue_tick_irregular: 'processor batches were not a whole number of QUEUE_PROCESSOR_INTERVALs apart (a tick with nothing to admit is silent, so skipped ticks are allowed): check QUEUE_PROCESSOR_INTERVAL against the target',
   queue_samples_missing: 'users were queued but the observer in the room heard no processor batch (queue-updated): the processor never admitted anyone, or the room\'s sockets were never in it (see the notes)',
-  queue_arrival_late: 'some checks (or their Redis reads) were answered after admitted users could start leaving, so the counts and positions were taken on a moving queue; those rules are not judged: give the load generator more time (ARRIVAL_GRACE_MS, or RACE_SETTLE_MS in check-race), fewer users per VU or a higher HTTP_CONCURRENCY',
   queue_probe_samples: 'the Redis probes were on but took no sample: the rules that read Redis had nothing to judge',
   queue_batch_size: 'a processor batch admitted more users than the threshold',
   queue_probe_active: 'the active set exceeded QUEUE_THRESHOLD (defect 1)',
@@ -97,6 +97,10 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
     notes.push(`the queue starved: ${timeouts} queued user(s) timed out while the active set stayed full; admitted users never freed their slot (check that leave removes them from active:{eventId}, or its TTL).`);
   } else if (timeouts > 0) {
     notes.push(`${timeouts} queued user(s) were never told of their admission in time; see queue_invariant_violations{kind:silent_admission} and the processor's interval.`);
+  }
+  const unsettled = unsettledByMs(data.metrics);
+  if (unsettled !== null) {
+    notes.push(`the queue was not settled while users checked in: the first user left ${Math.round(unsettled)} ms before the last one had checked in (queue_left_at min < queue_checked_at max), so the counts and positions are not judged. This is about the load generator, not the room: give it more time (ARRIVAL_GRACE_MS; RACE_SETTLE_MS in check-race), fewer USERS_PER_VU, or a higher HTTP_CONCURRENCY.`);
   }
   if (probeErrors > 0) {
     notes.push(`the Redis probes failed ${probeErrors} time(s) (unreachable, or error replies such as WRONGTYPE): the checks that read Redis were blind for part of the run; see the probe warnings in the log.`);

@@ -54,8 +54,10 @@ export const metrics = {
   probeErrors: new Counter('queue_probe_errors'),
   /** check-race: users not logged in and joined by the shared check instant (RACE_AT_MS too short) */
   raceLate: new Counter('queue_race_late'),
-  /** checks answered after admitted users may start leaving: the counts were taken on a moving queue */
-  arrivalLate: new Counter('queue_arrival_late'),
+  /** when each user had checked in (its answer, and for a queued user its own Redis state, read): epoch ms; max is the last check-in */
+  checkedAt: new Trend('queue_checked_at'),
+  /** when each user asked to leave: epoch ms; min is the first leave. Before max(queue_checked_at), the queue was moving while users checked in */
+  leftAt: new Trend('queue_left_at'),
   /** each time an invariant was checked, tagged by kind (own_state, fifo, silent_admission, reconnect_score, peak): what its rule was judged on */
   invariantChecks: new Counter('queue_invariant_checks'),
   /** observer: 1 when it joined the event's room */

@@ -115,7 +115,7 @@ export function defineScenario(spec: ScenarioSpec) {
     for (let i = first; i < last; i++) {
       // One user's failure never ends another's: runUser counts its own errors, and anything it lets through is counted here.
       flows.push(runUser({
-        cfg, api, probe, eventId: data.eventId, n: i + 1, password, http, log, checkIns,
+        cfg, api, probe, eventId: data.eventId, n: i + 1, password, http, log, checkIns, severalVus: vusFor(cfg) > 1 || split,
         arriveAt: data.startAt + (cfg.race ? 0 : i * cfg.arrivalDelayMs),
         checkAt: cfg.race ? data.startAt + cfg.raceAtMs : undefined,
         arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),

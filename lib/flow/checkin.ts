@@ -2,8 +2,9 @@
 // Admitted users keep their slot until every user of their VU has checked in
 // (and the run's arrival phase is over), so a slot freed by a fast buyer never
 // turns a slower arrival of the same VU into an immediate admission. Users in
-// other VUs are covered by the time bound alone, and a check answered after
-// it is counted (queue_arrival_late): the counts were taken on a moving queue.
+// other VUs are covered by time (ARRIVAL_GRACE_MS after this VU's last
+// check-in), and whether that was enough is measured: the rules on counts and
+// positions need the queue to have been settled (lib/rules/needs.ts).
 import { clearTimeout, setTimeout } from 'k6/timers';
 
 export class CheckIns {

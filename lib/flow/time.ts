@@ -61,22 +61,50 @@ export class Latch<T> {
   }
 }
 
-/** Bounds how many of a VU's users provision (register or log in) at once. */
+/**
+ * Bounds how many of a VU's users provision (register or log in) at once.
+ * Plain promise chaining, no async function: two promises per task that
+ * starts at once, a third for one that waits its turn (every login and check
+ * of a VU's thousands of users goes through here). A finished task hands its
+ * place to the first waiting one directly, so the bound holds at every instant.
+ */
 export class Semaphore {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly limit: number) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) return this.start(task);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push(() => this.start(task).then(resolve, reject));
+    });
+  }
+
+  private start<T>(task: () => Promise<T>): Promise<T> {
     this.active++;
+    let p: Promise<T>;
     try {
-      return await task();
-    } finally {
-      this.active--;
-      const next = this.waiting.shift();
-      if (next) next();
+      p = Promise.resolve(task());
+    } catch (err) {
+      this.release();
+      return Promise.reject(err);
     }
+    return p.then(
+      (v) => {
+        this.release();
+        return v;
+      },
+      (err: unknown) => {
+        this.release();
+        throw err;
+      },
+    );
+  }
+
+  private release(): void {
+    this.active--;
+    const next = this.waiting.shift();
+    if (next) next();
   }
 }

@@ -4,7 +4,7 @@
 // dwell time, leave, close. Every outcome feeds a metric; nothing throws out.
 import exec from 'k6/execution';
 import { ApiError, type CheckAnswer, type QueueApi } from '../api/client';
-import { accountEmail, admissionBoundMs, admissionTimeoutMs, type RunConfig } from '../config';
+import { accountEmail, admissionBoundMs, admissionTimeoutMs, checkInTimeoutMs, type RunConfig } from '../config';
 import { addWithMetadata, checked, metrics, violation } from '../metrics';
 import { checkFifoOnAdmission, checkOwnState, checkReconnect, classifyBothStates, estimateErrorMs, positionError, type OwnState } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
@@ -31,6 +31,8 @@ export interface UserContext {
   arrivalsOverAt: number;
   /** This VU's users' check-ins: nobody of the VU leaves before all have had their answer. */
   checkIns: CheckIns;
+  /** The run has more than one users VU (or instance): other VUs' check-ins are covered by time alone. */
+  severalVus: boolean;
   /**
    * Bounds the VU's HTTP calls in flight: thousands of users each holding an
    * open request at once cost the load generator more memory than their sockets.
@@ -145,14 +147,14 @@ async function refresh(ctx: UserContext, token: string, me: string, before: { po
 
 interface Waited { socket: SocketIOClient; admitted: boolean }
 
-async function waitInQueue(ctx: UserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, socket: SocketIOClient, admitted: Latch<Admission>): Promise<Waited> {
+async function waitInQueue(ctx: UserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, socket: SocketIOClient, admitted: Latch<Admission>, checkInDone: () => void): Promise<Waited> {
   addWithMetadata(metrics.queued, 1, { user: ctx.n, position: answer.position });
   metrics.positions.add(1, { position: String(answer.position) });
   const state = await ctx.probe.ownState(me);
+  // The queue this user saw is now read: its VU's users may start leaving once all have.
+  checkInDone();
   let score: number | null = null;
   if (state !== undefined) {
-    // Read after the arrival phase, the rank may have moved under users who left: a late read is counted, not judged.
-    if (Date.now() > ctx.arrivalsOverAt) metrics.arrivalLate.add(1, { what: 'probe' });
     score = state.score;
     const err = positionError(answer.position, state.rank);
     if (err !== undefined) metrics.positionError.add(err);
@@ -162,8 +164,7 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
   // check-race: the race is judged at the check; queued users keep their place until
   // the queue has settled (every check answered), then leave.
   if (!ctx.cfg.waitForAdmission) {
-    await ctx.checkIns.wait(ctx.arrivalsOverAt);
-    await sleepUntil(ctx.arrivalsOverAt);
+    await holdUntilSettled(ctx, 0);
     return { socket, admitted: false };
   }
 
@@ -208,6 +209,21 @@ function record(ctx: UserContext, err: unknown): void {
   }
 }
 
+/**
+ * Nobody leaves before the arrival phase is over and every user of this VU has
+ * checked in (or the check-in wait timed out); in a run of several VUs, the
+ * other VUs get ARRIVAL_GRACE_MS more after this one's last check-in. Whether
+ * the queue really was settled is measured, not assumed: the last check-in
+ * (queue_checked_at, max) must come before the first leave (queue_left_at, min),
+ * over all VUs and instances, or the counts and positions are not judged.
+ */
+async function holdUntilSettled(ctx: UserContext, dwellMs: number): Promise<void> {
+  const since = Date.now();
+  await ctx.checkIns.wait(ctx.arrivalsOverAt + checkInTimeoutMs(ctx.cfg));
+  if (ctx.severalVus) await sleepMs(ctx.cfg.arrivalGraceMs);
+  await sleepUntil(Math.max(since + dwellMs, ctx.arrivalsOverAt, ctx.holdUntil));
+}
+
 export async function runUser(ctx: UserContext): Promise<void> {
   await sleepUntil(ctx.arriveAt);
   const email = accountEmail(ctx.cfg, ctx.n);
@@ -216,6 +232,12 @@ export async function runUser(ctx: UserContext): Promise<void> {
   let entered = false;
   let checkedIn = false;
   let mismatch: ThresholdMismatch | undefined;
+  const checkInDone = (): void => {
+    if (checkedIn) return;
+    checkedIn = true;
+    metrics.checkedAt.add(Date.now());
+    ctx.checkIns.done();
+  };
   try {
     const session = await ctx.http.run(() => ctx.api.registerOrLogin(email, ctx.password, `${ctx.cfg.userPrefix} ${ctx.n}`));
     const tok = session.token;
@@ -233,32 +255,23 @@ export async function runUser(ctx: UserContext): Promise<void> {
     // check is not bounded by HTTP_CONCURRENCY: a burst of arrivals must reach the
     // waiting room as one (login, the costly call, is bounded above).
     const checkedAt = Date.now();
-    let answer: CheckAnswer;
-    try {
-      answer = await ctx.api.check(tok, ctx.eventId);
-    } finally {
-      ctx.checkIns.done();
-      checkedIn = true;
-    }
+    const answer = await ctx.api.check(tok, ctx.eventId);
     entered = true;
-    // Answered after users may have started leaving: the queue this answer saw was moving.
-    if (Date.now() > ctx.arrivalsOverAt) metrics.arrivalLate.add(1, { what: 'check' });
     assertSameThreshold(ctx, answer);
     let inside = true;
     if (answer.queued) {
-      const waited = await waitInQueue(ctx, token, me, answer, checkedAt, socket, admitted);
+      const waited = await waitInQueue(ctx, token, me, answer, checkedAt, socket, admitted, checkInDone);
       socket = waited.socket;
       inside = waited.admitted;
     } else {
+      checkInDone();
       addWithMetadata(metrics.admittedImmediately, 1, { user: ctx.n });
       await checkState(ctx, me, 'active');
     }
     // Hold the slot, as a buyer picking seats does; and keep it until every user has
-    // arrived, so a slot freed mid-burst cannot blur the count of immediate admissions.
-    if (inside) {
-      await ctx.checkIns.wait(ctx.arrivalsOverAt);
-      await sleepUntil(Math.max(Date.now() + ctx.cfg.dwellMs, ctx.arrivalsOverAt, ctx.holdUntil));
-    }
+    // checked in, so a slot freed mid-burst cannot blur the count of immediate admissions.
+    if (inside) await holdUntilSettled(ctx, ctx.cfg.dwellMs);
+    metrics.leftAt.add(Date.now());
     await ctx.http.run(() => ctx.api.leave(tok, ctx.eventId));
     entered = false;
     if (inside || !ctx.cfg.waitForAdmission) metrics.usersCompleted.add(1);
@@ -267,11 +280,15 @@ export async function runUser(ctx: UserContext): Promise<void> {
     record(ctx, err);
   } finally {
     // A flow that ended before its check no longer holds up its VU's check-ins.
-    if (!checkedIn) ctx.checkIns.done();
+    if (!checkedIn) {
+      checkedIn = true;
+      ctx.checkIns.done();
+    }
     if (socket !== undefined) socket.close();
     // Never leave a place behind in the target's queue: a failed flow still leaves.
     if (entered && token !== undefined) {
       const t = token;
+      metrics.leftAt.add(Date.now());
       await ctx.http.run(() => ctx.api.leave(t, ctx.eventId)).catch(() => undefined);
     }
   }

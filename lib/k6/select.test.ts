@@ -201,8 +201,9 @@ describe('the Redis Client form (k6-reference, "Client on k6 0.46")', () => {
     assert.throws(() => legacyRedisOptions('redis://:secret@h:1/x'), (e: Error) => !e.message.includes('secret') && /expected redis:\/\//.test(e.message));
   });
 
-  it('when the options object cannot be made either, the constructor\'s own error stands', () => {
-    assert.throws(() => newRedisClient(clientOf('0.46.0'), 'url-else-options', 'redis://h:1/not-a-db'), /unable to parse options object/);
+  it('when the URL has no options object either, that says why in one line (not k6\'s "unable to parse options object")', () => {
+    assert.throws(() => newRedisClient(clientOf('0.46.0'), 'url-else-options', 'redis://h:1/not-a-db'), /cannot read the Redis URL redis:\/\/h:1\/not-a-db: expected/);
+    assert.throws(() => newRedisClient(clientOf('0.46.0'), 'url-else-options', 'rediss://h:1'), /needs k6 0\.48 or newer/);
   });
 });
 

@@ -259,20 +259,15 @@ export function legacyRedisOptions(url: string): LegacyRedisOptions {
 /**
  * A client of `Base` (the module's Client) for `url`, in the form this k6
  * takes. 'url-else-options': the URL first; when that constructor throws (k6
- * 0.46: `unable to parse options object`), the options object.
+ * 0.46: `unable to parse options object`), the options object, whose own
+ * one-line error stands when the URL has none (rediss://, or unreadable).
  */
 export function newRedisClient<T>(Base: new (arg: unknown) => T, form: RedisClientForm, url: string): T {
   if (form === 'options') return new Base(legacyRedisOptions(url));
   if (form === 'url') return new Base(url);
   try {
     return new Base(url);
-  } catch (refused) {
-    let legacy: LegacyRedisOptions;
-    try {
-      legacy = legacyRedisOptions(url);
-    } catch {
-      throw refused;
-    }
-    return new Base(legacy);
+  } catch {
+    return new Base(legacyRedisOptions(url));
   }
 }

@@ -40,16 +40,17 @@ test('an invariant nobody checked is not judged; once checked, its zero passes',
   assert.equal(fifo(12).state, 'passed');
 });
 
-test('a broken premise takes the counts out of judgement and fails on its own rule', () => {
+test('a queue that was not settled takes the counts and positions out of judgement, over all VUs', () => {
   const plan = planRules(file, 'threshold-overflow', thresholdVars(loadConfig('threshold-overflow', defaults['threshold-overflow'], {})), { probes: true });
-  const metrics = {
-    queue_admitted_immediately: counter(12, { 'count==10': { ok: false } }),
-    queue_arrival_late: counter(2, { 'count==0': { ok: false } }),
-  };
-  const out = judgeRules(plan.rules, plan.notInForce, metrics);
-  assert.equal(out.find((o) => o.metric === 'queue_admitted_immediately')!.state, 'not_judged');
-  assert.match(out.find((o) => o.metric === 'queue_admitted_immediately')!.reason!, /premise failed: queue_arrival_late counted 2/);
-  assert.equal(out.find((o) => o.metric === 'queue_arrival_late')!.state, 'failed');
+  const trend = (min: number, max: number, count: number): JudgedMetric => ({ type: 'trend', values: { min, max, count } });
+  const base = { queue_admitted_immediately: counter(11, { 'count==10': { ok: false } }), 'queue_positions{position:1}': counter(1, { 'count==1': { ok: true } }) };
+  const moving = judgeRules(plan.rules, plan.notInForce, { ...base, queue_checked_at: trend(1000, 9000, 15), queue_left_at: trend(7500, 12000, 15) });
+  const immediate = moving.find((o) => o.metric === 'queue_admitted_immediately')!;
+  assert.equal(immediate.state, 'not_judged');
+  assert.match(immediate.reason!, /not settled: the first user left 1500 ms before the last user had checked in/);
+  assert.equal(moving.find((o) => o.metric === 'queue_positions{position:1}')!.state, 'not_judged');
+  const settled = judgeRules(plan.rules, plan.notInForce, { ...base, queue_checked_at: trend(1000, 9000, 15), queue_left_at: trend(9500, 12000, 15) });
+  assert.equal(settled.find((o) => o.metric === 'queue_admitted_immediately')!.state, 'failed', 'settled: an eleventh immediate admission is an overshoot');
 });
 
 test('the observer never joined: what it alone measures is not judged', () => {

@@ -11,8 +11,10 @@
 //   samples         the rule's own metric or sub-metric has at least one sample
 //   samples:<key>   that metric or sub-metric has at least one sample (e.g. the
 //                   number of times an invariant was checked)
-//   none:<key>      that counter stayed at 0: a premise of the rule held (e.g. no
-//                   check arrived after the arrival phase's end)
+//   none:<key>      that counter stayed at 0: a premise of the rule held
+//   settled         the queue was settled while users checked in: the first leave
+//                   (queue_left_at, min) came after the last check-in
+//                   (queue_checked_at, max), over all VUs and instances
 // redis and whole_run are known before the run ("static"); the others are
 // read from the summary ("dynamic").
 import { metricNameOf } from './expression';
@@ -22,16 +24,17 @@ export type Need =
   | { kind: 'whole_run' }
   | { kind: 'observer' }
   | { kind: 'samples'; key?: string }
-  | { kind: 'none'; key: string };
+  | { kind: 'none'; key: string }
+  | { kind: 'settled' };
 
 export class NeedsError extends Error {}
 
 export function parseNeed(text: string): Need {
   const t = text.trim();
-  if (t === 'redis' || t === 'whole_run' || t === 'observer' || t === 'samples') return { kind: t } as Need;
+  if (t === 'redis' || t === 'whole_run' || t === 'observer' || t === 'samples' || t === 'settled') return { kind: t } as Need;
   const m = /^(samples|none):([a-z_][a-z0-9_]*(\{[^}]+\})?)$/.exec(t);
   if (m !== null) return m[1] === 'samples' ? { kind: 'samples', key: m[2] } : { kind: 'none', key: m[2]! };
-  throw new NeedsError(`unknown need "${text}": expected redis, whole_run, observer, samples, samples:<metric key> or none:<metric key>`);
+  throw new NeedsError(`unknown need "${text}": expected redis, whole_run, observer, settled, samples, samples:<metric key> or none:<metric key>`);
 }
 
 export function needText(n: Need): string {
@@ -51,6 +54,21 @@ export function keysRead(needs: readonly Need[]): string[] {
 }
 
 export const OBSERVER_KEY = 'queue_observer_joined';
+export const CHECKED_AT_KEY = 'queue_checked_at';
+export const LEFT_AT_KEY = 'queue_left_at';
+
+/**
+ * How long before the last check-in the first user left (ms), or null when the
+ * queue was settled (or the summary cannot tell: no leave, no check-in).
+ */
+export function unsettledByMs(metrics: Record<string, MetricValues | undefined>): number | null {
+  const checked = metrics[CHECKED_AT_KEY];
+  const left = metrics[LEFT_AT_KEY];
+  const last = checked?.values.max;
+  const first = left?.values.min;
+  if (last === undefined || first === undefined || sampleCount(checked) === 0 || sampleCount(left) === 0) return null;
+  return first < last ? last - first : null;
+}
 
 /** The run facts known before it starts. */
 export interface StaticFacts {
@@ -97,6 +115,9 @@ export function dynamicGap(key: string, needs: readonly Need[], metrics: Record<
       const k = n.key ?? key;
       const c = sampleCount(metrics[k]);
       if (c === 0) return n.key === undefined ? `no sample of ${k}: nothing was measured` : `needs samples of ${k}, and there were none: nothing was checked`;
+    } else if (n.kind === 'settled') {
+      const by = unsettledByMs(metrics);
+      if (by !== null) return `the queue was not settled: the first user left ${Math.round(by)} ms before the last user had checked in, so this count was taken on a moving queue (give the load generator more time: ARRIVAL_GRACE_MS, RACE_SETTLE_MS in check-race, fewer USERS_PER_VU or a higher HTTP_CONCURRENCY)`;
     } else if (n.kind === 'none') {
       const m = metrics[n.key];
       const c = m === undefined ? 0 : m.values.count ?? 0;

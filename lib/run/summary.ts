@@ -8,6 +8,7 @@ import type { RunConfig } from '../config';
 import { diagnose } from '../diagnosis';
 import type { RulePlan } from '../rules/build';
 import { judgedView, judgeRules, type RuleOutcome } from '../rules/judge';
+import { CHECKED_AT_KEY, LEFT_AT_KEY } from '../rules/needs';
 import { DEFAULT_SUMMARY_TREND_STATS } from '../rules/trend-stats';
 import { summaryOutputs } from '../summary/outputs';
 import type { SummaryData, SummaryMetric } from '../summary/types';
@@ -15,9 +16,13 @@ import { executionSegment, k6Version, publicParams } from './identity';
 
 const TEXT_TREND_STATS = DEFAULT_SUMMARY_TREND_STATS;
 
+/** Instants (epoch ms) that the settled-queue need reads: no column of the text makes sense of them. */
+const INSTANTS = new Set([CHECKED_AT_KEY, LEFT_AT_KEY]);
+
 function textMetrics(metrics: Record<string, SummaryMetric>): Record<string, SummaryMetric> {
   const out: Record<string, SummaryMetric> = {};
   for (const [key, m] of Object.entries(metrics)) {
+    if (INSTANTS.has(key)) continue;
     if (m.type !== 'trend') {
       out[key] = m;
       continue;

@@ -270,6 +270,9 @@ const WS_OPEN = 1;
 
 function noop(): void {}
 
+/** The DISCONNECT frame for the default namespace, encoded once. */
+const DISCONNECT_ROOT = encodeSocketFrame({ type: SOCKET_PACKET_TYPES.DISCONNECT, nsp: '/' });
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return Object.prototype.toString.call(v) === '[object Object]';
 }
@@ -424,14 +427,12 @@ export class SocketIOClient implements Watched {
 
   private onFrame(frame: unknown): void {
     this.messagesIn++;
-    // Fast path: `42["event",...` for an event nobody waits for. `4` is the Engine.IO message type.
-    if (this._state === 'open' && typeof frame === 'string' && frame.charCodeAt(0) === 52) {
-      const peeked = peekEvent(frame, 1);
-      if (peeked !== undefined && peeked.nsp === this.nsp) {
-        if (!this.wants(peeked.event)) return;
-        const needle = this.mustContain === undefined ? undefined : this.mustContain[peeked.event];
-        if (needle !== undefined && frame.indexOf(needle, peeked.event.length + 4) === -1) return;
-      }
+    if (typeof frame === 'string') {
+      // The server's ping, every pingInterval on every socket: nothing to decode.
+      if (frame === ENGINE_PACKET_TYPES.ping) return this.onPing(frame);
+      // Fast path: `42["event",...` for an event nobody waits for, or without the
+      // mustContain string. `4` is the Engine.IO message type.
+      if (this._state === 'open' && frame.charCodeAt(0) === 52 && this.dropsUnread(frame)) return;
     }
     const decoded = decodeFrame(frame, this.maxPayload);
     if (decoded.kind === 'error') return this.protocolError(decoded.error, frame);
@@ -440,15 +441,42 @@ export class SocketIOClient implements Watched {
       case 'open':
         return this.onOpenPacket(decoded.packet.data, frame);
       case 'ping':
-        if (!this.handshaken) return this.protocolError(new ProtocolError('bad_type', 'ping before the open packet'), frame);
-        this.pingDeadline = this.now() + this.pingIntervalMs + this.pingTimeoutMs;
-        this.send(ENGINE_PACKET_TYPES.pong);
-        return;
+        return this.onPing(frame);
       case 'close':
         return this.onLost('transport close');
       default:
         return; // pong, upgrade, noop: nothing to do on a websocket-only client
     }
+  }
+
+  private onPing(frame: unknown): void {
+    if (!this.handshaken) return this.protocolError(new ProtocolError('bad_type', 'ping before the open packet'), frame);
+    this.pingDeadline = this.now() + this.pingIntervalMs + this.pingTimeoutMs;
+    this.send(ENGINE_PACKET_TYPES.pong);
+  }
+
+  /**
+   * True when an EVENT frame (`4` + Socket.IO packet) can be dropped after its
+   * header: an event of this namespace nobody listens or waits for, or one
+   * whose frame lacks the mustContain string. The frame in the default
+   * namespace without an ack id (`42["name"`, every room broadcast) is read in
+   * place; any other goes through peekEvent. Undecidable frames are kept.
+   */
+  private dropsUnread(frame: string): boolean {
+    if (this.nsp === '/' && frame.charCodeAt(1) === 50 && frame.charCodeAt(2) === 91 && frame.charCodeAt(3) === 34) {
+      const end = frame.indexOf('"', 4);
+      // As peekEvent: no closing quote, or an escape in the name, means a full decode.
+      if (end === -1 || frame.lastIndexOf('\\', end) !== -1) return false;
+      if (!this.wantsAt(frame, 4, end)) return true;
+      if (this.mustContain === undefined) return false;
+      const needle = this.mustContain[frame.substring(4, end)];
+      return needle !== undefined && frame.indexOf(needle, end) === -1;
+    }
+    const peeked = peekEvent(frame, 1);
+    if (peeked === undefined || peeked.nsp !== this.nsp) return false;
+    if (!this.wants(peeked.event)) return true;
+    const needle = this.mustContain === undefined ? undefined : this.mustContain[peeked.event];
+    return needle !== undefined && frame.indexOf(needle, peeked.event.length + 4) === -1;
   }
 
   private onOpenPacket(data: string | undefined, frame: unknown): void {
@@ -521,6 +549,18 @@ export class SocketIOClient implements Watched {
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i += 2) if (ls[i] === event) return true;
     if (this.waiters !== undefined) for (const w of this.waiters) if (w.event === event) return true;
+    return false;
+  }
+
+  /** wants() for the name at frame[start, end), without cutting it out. */
+  private wantsAt(frame: string, start: number, end: number): boolean {
+    const len = end - start;
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i += 2) {
+      const e = ls[i] as string;
+      if (e.length === len && frame.startsWith(e, start)) return true;
+    }
+    if (this.waiters !== undefined) for (const w of this.waiters) if (w.event.length === len && frame.startsWith(w.event, start)) return true;
     return false;
   }
 
@@ -732,7 +772,7 @@ export class SocketIOClient implements Watched {
         return this.fail(new SocketIOError('closed', 'closed by the client before CONNECT'));
       case 'open':
         try {
-          this.send(encodeSocketFrame({ type: SOCKET_PACKET_TYPES.DISCONNECT, nsp: this.nsp }));
+          this.send(this.nsp === '/' ? DISCONNECT_ROOT : encodeSocketFrame({ type: SOCKET_PACKET_TYPES.DISCONNECT, nsp: this.nsp }));
         } catch {
           // the transport is already going; closing it below is all that is left
         }
@@ -787,21 +827,25 @@ export class SocketIOClient implements Watched {
       }
     }
 
-    const closed = new SocketIOError('closed', `socket closed (${reason ?? connectError?.message ?? 'closed'})`);
     const acks = this.acks;
-    this.acks = undefined;
-    if (acks !== undefined) {
-      for (const pending of acks.values()) {
-        this.deps.clearTimeout(pending.timer);
-        pending.reject(closed);
-      }
-    }
     const waiters = this.waiters;
+    this.acks = undefined;
     this.waiters = undefined;
-    if (waiters !== undefined) {
-      for (const w of waiters) {
-        this.deps.clearTimeout(w.timer);
-        w.reject(closed);
+    // One error for every pending ack and wait, made only when there is one:
+    // an Error captures a stack, costly for thousands of sockets closing.
+    if ((acks !== undefined && acks.size > 0) || (waiters !== undefined && waiters.length > 0)) {
+      const closed = new SocketIOError('closed', `socket closed (${reason ?? connectError?.message ?? 'closed'})`);
+      if (acks !== undefined) {
+        for (const pending of acks.values()) {
+          this.deps.clearTimeout(pending.timer);
+          pending.reject(closed);
+        }
+      }
+      if (waiters !== undefined) {
+        for (const w of waiters) {
+          this.deps.clearTimeout(w.timer);
+          w.reject(closed);
+        }
       }
     }
 
