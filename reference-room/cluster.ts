@@ -65,7 +65,8 @@ export interface Room {
 }
 
 const START_TIMEOUT_MS = 60_000;
-const REPLY_TIMEOUT_MS = 120_000;
+// A tick that announces a big batch to a big room (room mode) can take minutes: processNow waits for it.
+const REPLY_TIMEOUT_MS = { stats: 120_000, processNow: 1_800_000 } as const;
 const STOP_TIMEOUT_MS = 10_000;
 
 /** The per-process port of process `index` (0 stays 0: any free port). */
@@ -168,8 +169,8 @@ export async function startCluster(config: TargetConfig, log: (line: string) => 
       const id = nextId++;
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new Error(`room process ${m.index}: no answer to ${type} within ${REPLY_TIMEOUT_MS / 1000} s`));
-      }, REPLY_TIMEOUT_MS);
+        reject(new Error(`room process ${m.index}: no answer to ${type} within ${REPLY_TIMEOUT_MS[type] / 1000} s`));
+      }, REPLY_TIMEOUT_MS[type]);
       pending.set(id, { resolve, reject, timer });
       m.worker.send({ type, id } satisfies ToWorker);
     });

@@ -58,7 +58,8 @@ export interface RoomProcess extends Omit<Room, 'failed'> {
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const START_TIMEOUT_MS = 90_000;
-const REPLY_TIMEOUT_MS = 120_000;
+// A tick that announces a big batch to a big room (room mode) can take minutes: processNow waits for it.
+const REPLY_TIMEOUT_MS = { stats: 120_000, processNow: 1_800_000 } as const;
 const STOP_TIMEOUT_MS = 15_000;
 
 /**
@@ -128,8 +129,8 @@ export async function startRoom(partial: Partial<TargetConfig>, opts: { log?: (l
       const id = nextId++;
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new Error(`the room did not answer ${type} within ${REPLY_TIMEOUT_MS / 1000} s`));
-      }, REPLY_TIMEOUT_MS);
+        reject(new Error(`the room did not answer ${type} within ${REPLY_TIMEOUT_MS[type] / 1000} s`));
+      }, REPLY_TIMEOUT_MS[type]);
       pending.set(id, {
         resolve: (m) => { clearTimeout(timer); resolve(m); },
         reject: (e) => { clearTimeout(timer); reject(e); },

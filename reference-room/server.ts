@@ -198,14 +198,15 @@ function boundPort(server: { address(): ReturnType<TcpServer['address']> }): num
 /** listen() as a promise, with one clear line for a port in use. `exclusive`: never shared with cluster siblings. */
 function listen(server: TcpServer, port: number, host: string, exclusive: boolean): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => {
+    const onError = (err: Error) => {
       const code = (err as NodeJS.ErrnoException).code;
       reject(new Error(code === 'EADDRINUSE'
         ? `port ${port} on ${host} is already in use; choose another with TARGET_PORT`
         : `cannot listen on ${host}:${port}: ${errorMessage(err)}`));
-    });
+    };
+    server.once('error', onError);
     server.listen({ port, host, exclusive }, () => {
-      server.removeAllListeners('error');
+      server.off('error', onError);
       resolve();
     });
   });
