@@ -9,6 +9,12 @@
 // scenario against the correct target that many times when above 1;
 // OVER_ADMIT_RUNS (default 3) for over-admit, the fault that once escaped on
 // the timer's phase. `make test-faults` runs the full matrix (5 of each).
+//
+// Each case runs twice over: as the runner sends, and with its hostile switch
+// on (QUEUE_RUNNER_SPREAD, docs/runner.md: each VU's requests and socket
+// events spread by seeded delays up to HOSTILE_MAX, default 200ms), so no fault
+// is caught only because the load generator's requests all arrive at once.
+// Run k of a case uses seed HOSTILE_SEED (default 1) + case number + k * cases.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -25,6 +31,9 @@ function runs(name: string, fallback: number): number {
   return Number(v);
 }
 const FAULT_RUNS = runs('FAULT_RUNS', 1);
+const HOSTILE_MAX = process.env.HOSTILE_MAX === undefined || process.env.HOSTILE_MAX === '' ? '200ms' : process.env.HOSTILE_MAX;
+if (!/^\d+(ms|s)?$/.test(HOSTILE_MAX)) throw new Error(`invalid HOSTILE_MAX; reason: expected a duration such as 200ms or 1s, got ${JSON.stringify(HOSTILE_MAX)}`);
+const HOSTILE_SEED = process.env.HOSTILE_SEED === undefined || process.env.HOSTILE_SEED === '' ? 1 : runs('HOSTILE_SEED', 1);
 const OVER_ADMIT_RUNS = runs('OVER_ADMIT_RUNS', Math.max(3, FAULT_RUNS));
 
 interface Case {
@@ -52,15 +61,17 @@ const CASES: Case[] = [
 const table: string[] = [];
 after(() => {
   // The matrix, for the log (and a closing note): one line per case.
-  console.log(['', '| fault | scenario | threshold that must fail | failed on it |', '| --- | --- | --- | --- |', ...table].join('\n'));
+  console.log(['', '| fault | scenario | spread | threshold that must fail | failed on it |', '| --- | --- | --- | --- | --- |', ...table].join('\n'));
 });
 
-function record(c: Case, results: RunResult[], expected: string): void {
+function record(c: Case, results: RunResult[], expected: string, seeds: number[] | null): void {
   const hits = results.filter((r) => (c.fault === null ? r.code === 0 : r.code === 99 && r.failed.includes(expected))).length;
-  table.push(`| ${c.fault ?? '(none: correct target)'} | ${c.scenario} | ${c.fault === null ? 'none (exit 0)' : expected} | ${hits} of ${results.length} |`);
+  const spread = seeds === null ? 'off' : `seed ${seeds.slice(0, results.length).join(', ')}, max ${HOSTILE_MAX}`;
+  table.push(`| ${c.fault ?? '(none: correct target)'} | ${c.scenario} | ${spread} | ${c.fault === null ? 'none (exit 0)' : expected} | ${hits} of ${results.length} |`);
 }
 
-async function runCase(c: Case, times: number): Promise<void> {
+/** seeds: one QUEUE_RUNNER_SPREAD seed per run (the hostile switch on), or null (off). */
+async function runCase(c: Case, times: number, seeds: number[] | null = null): Promise<void> {
   const d = defaults[c.scenario]!;
   const expected = c.failsOn(d);
   const results: RunResult[] = [];
@@ -73,6 +84,7 @@ async function runCase(c: Case, times: number): Promise<void> {
         faults: c.fault === null ? [] : [c.fault],
         phaseMs: 'random',
         timeoutMs: 300_000,
+        spread: seeds === null ? '' : `seed=${seeds[i]!},max=${HOSTILE_MAX}`,
       });
       results.push(r);
       if (c.fault === null) {
@@ -85,14 +97,16 @@ async function runCase(c: Case, times: number): Promise<void> {
       if (c.says) assert.match(r.stdout, c.says, `run ${i + 1} of ${times}: the diagnosis should say so\n${explain(r)}`);
     }
   } finally {
-    record(c, results, expected);
+    record(c, results, expected, seeds);
   }
 }
 
-for (const c of CASES) {
+CASES.forEach((c, k) => {
   const times = c.fault === 'over-admit' ? OVER_ADMIT_RUNS : FAULT_RUNS;
   test(`${c.fault} fails ${c.scenario} on ${c.failsOn(defaults[c.scenario]!)} (${times} run(s), random phase, scenario defaults)`, () => runCase(c, times));
-}
+  const seeds = Array.from({ length: times }, (_, i) => HOSTILE_SEED + k + i * CASES.length);
+  test(`${c.fault} fails ${c.scenario} on ${c.failsOn(defaults[c.scenario]!)} with the hostile spread (seed ${seeds.join(', ')}, max ${HOSTILE_MAX})`, () => runCase(c, times, seeds));
+});
 
 if (FAULT_RUNS > 1) {
   for (const scenario of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect', 'check-race']) {

@@ -107,13 +107,28 @@ export interface ScenarioRun {
   keepResults?: boolean;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * The runner's hostile switch, QUEUE_RUNNER_SPREAD (docs/runner.md), e.g.
+   * 'seed=3,max=200ms': each VU's requests and socket events spread by seeded
+   * delays. '' or null: off. Unset: the test process's own QUEUE_RUNNER_SPREAD
+   * is passed on, so a whole e2e run can be made hostile. When on, the run uses
+   * the Node runner (QUEUE_K6_RUNTIME=node), the only one with the switch.
+   */
+  spread?: string | null;
+}
+
+/** The QUEUE_RUNNER_SPREAD a run gets (see ScenarioRun.spread); '' when off. */
+export function spreadOf(run: Pick<ScenarioRun, 'spread'>): string {
+  return run.spread === undefined ? (process.env.QUEUE_RUNNER_SPREAD ?? '') : (run.spread ?? '');
 }
 
 /** Starts Redis and the target, runs the scenario against them, stops both. */
 export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   const stack = await startStack({ threshold: run.threshold, intervalMs: run.intervalMs, faults: run.faults, phaseMs: run.phaseMs });
+  const spread = spreadOf(run);
   try {
     return await runK6(run.scenario, {
+      ...(spread === '' ? {} : { QUEUE_RUNNER_SPREAD: spread, QUEUE_K6_RUNTIME: 'node' }),
       API_URL: stack.target.url,
       REDIS_URL: stack.redis.url,
       USER_PASSWORD: 'e2e-password',
