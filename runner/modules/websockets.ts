@@ -92,10 +92,14 @@ export function createWebSocketsModule(vu: VU): Record<string, unknown> {
         else this.#in.push(() => this.#dispatch('message', { type: 'message', data: payload, timestamp: Date.now() }));
       });
       ws.on('ping', () => {
-        if (!this.#dead) this.#tell(() => this.#dispatch('ping', { type: 'ping' }));
+        if (this.#dead) return;
+        if (this.#in === null) this.#dispatch('ping', { type: 'ping' });
+        else this.#tell(() => this.#dispatch('ping', { type: 'ping' }));
       });
       ws.on('pong', () => {
-        if (!this.#dead) this.#tell(() => this.#dispatch('pong', { type: 'pong' }));
+        if (this.#dead) return;
+        if (this.#in === null) this.#dispatch('pong', { type: 'pong' });
+        else this.#tell(() => this.#dispatch('pong', { type: 'pong' }));
       });
       ws.on('error', (err: Error) => {
         if (this.#dead) return;
