@@ -11,7 +11,6 @@ options:
   -e, --env KEY=VALUE        add an environment variable for the script (repeatable)
   -q, --quiet                no progress lines
       --no-color             no colors (handleSummary's data.options.noColor)
-      --summary-export FILE  write k6's legacy JSON summary to FILE
   -o, --out json=FILE        every sample as a JSON line (k6's format; FILE.gz is gzipped; repeatable)
       --execution-segment A:B             run only this share of the test (e.g. 0:1/2, 50%:100%)
       --execution-segment-sequence 0,..,1 the segments of all instances (e.g. 0,1/4,1/2,3/4,1)
@@ -40,7 +39,6 @@ export function parseArgs(argv: string[]): Parsed {
   const env: Record<string, string> = {};
   let quiet = false;
   let noColor = false;
-  let summaryExport: string | undefined;
   const secretSources: string[] = [];
   const out: string[] = [];
   let executionSegment: string | undefined;
@@ -61,10 +59,7 @@ export function parseArgs(argv: string[]): Parsed {
       env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
     } else if (flag === '-q' || flag === '--quiet') quiet = true;
     else if (flag === '--no-color') noColor = true;
-    else if (flag === '--summary-export') {
-      summaryExport = value();
-      if (summaryExport === undefined) return { command: 'error', message: '--summary-export needs a file name' };
-    } else if (flag === '-o' || flag === '--out') {
+    else if (flag === '-o' || flag === '--out') {
       const spec = value();
       if (spec === undefined || spec === '') return { command: 'error', message: `${flag} needs a value: json=FILE` };
       out.push(spec);
@@ -90,7 +85,6 @@ export function parseArgs(argv: string[]): Parsed {
       env,
       quiet,
       noColor,
-      ...(summaryExport !== undefined ? { summaryExport } : {}),
       ...(secretSources.length > 0 ? { secretSources } : {}),
       ...(out.length > 0 ? { out } : {}),
       ...(executionSegment !== undefined ? { executionSegment } : {}),

@@ -158,7 +158,6 @@ export async function runScenario(rt: Runtime, plan: ScenarioPlan, vus: VU[], se
   const result: ScenarioRunResult = { completed: 0, interrupted: 0 };
   if (rt.aborted !== null) return result;
   const started = performance.now();
-  const startedEpoch = Date.now();
   let stopNew = false;
   const hard = new AbortController();
   // Every running VU listens for the hard stop: more than 10 VUs is no leak.
@@ -180,14 +179,6 @@ export async function runScenario(rt: Runtime, plan: ScenarioPlan, vus: VU[], se
   const info: ScenarioInfo = {
     name: sc.name,
     executor: sc.executor,
-    startTime: startedEpoch,
-    get iterationsStarted() {
-      return claimed;
-    },
-    progress: () => {
-      if (sc.executor === 'constant-vus') return Math.min(1, (performance.now() - started) / sc.durationMs);
-      return total === 0 ? 1 : Math.min(1, (result.completed + result.interrupted) / total);
-    },
     env: Object.freeze({ ...rt.env, ...sc.env }),
     tags: sc.tags,
   };
@@ -211,7 +202,6 @@ export async function runScenario(rt: Runtime, plan: ScenarioPlan, vus: VU[], se
         vu.scenarioIteration = inTest - 1;
         vu.iterationInScenario = own++;
         const r = await vu.iterate(fn as (...a: unknown[]) => unknown, [data], hard.signal);
-        vu.iterationInInstance++;
         if (r === 'interrupted') {
           result.interrupted++;
           rt.iterationsInterrupted++;

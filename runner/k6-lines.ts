@@ -87,9 +87,12 @@ const STABLE: Record<string, Resolution> = { k6: serve('k6'), 'k6/http': serve('
  * and 1.6 (removed, as on 1.0 and 2.2 and in k6's 1.x source), k6/secrets (k6 >= 1.0,
  * "Secrets, inspect and archive"), the k6/experimental/redis warning on 1.6 ("Modules by k6 version").
  */
+const OLDEST: Record<string, Resolution> = {
+  ...STABLE, 'k6/experimental/websockets': serve('websockets'), 'k6/experimental/timers': serve('timers'), 'k6/experimental/redis': serve('redis'),
+};
 const TABLES: Record<K6Line, Record<string, Resolution>> = {
-  '0.46': { ...STABLE, 'k6/experimental/websockets': serve('websockets'), 'k6/experimental/timers': serve('timers'), 'k6/experimental/redis': serve('redis') },
-  '0.48': { ...STABLE, 'k6/experimental/websockets': serve('websockets'), 'k6/experimental/timers': serve('timers'), 'k6/experimental/redis': serve('redis') },
+  '0.46': OLDEST,
+  '0.48': OLDEST,
   '1.0': {
     ...STABLE, 'k6/experimental/websockets': serve('websockets'), 'k6/timers': serve('timers'), 'k6/experimental/timers': removed(TIMERS_GRADUATED_1_0),
     'k6/experimental/redis': serve('redis'), 'k6/secrets': serve('secrets'),

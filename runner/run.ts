@@ -1,7 +1,6 @@
 // One test run, in k6's order: init (VU 0 for options) → validation → VU
 // init → setup → scenarios → teardown → thresholds → handleSummary. Returns
 // k6's exit code.
-import { writeFileSync } from 'node:fs';
 import { parseDuration, formatDuration } from './duration.ts';
 import { ExitCode, RunError, TestAbort, describeError, type ExitCodeValue } from './errors.ts';
 import { normalizeScenarios, planScenarios, runScenario } from './executors.ts';
@@ -13,7 +12,7 @@ import { stopSyncHttp } from './modules/http-sync.ts';
 import { openOutputs } from './outputs.ts';
 import { Runtime } from './runtime.ts';
 import { SecretStore } from './secrets.ts';
-import { SummaryWriteError, buildSummaryData, summaryExport, textSummary, trendStatsOf, writeOutputs, writeStream } from './summary-data.ts';
+import { SummaryWriteError, buildSummaryData, textSummary, trendStatsOf, writeOutputs, writeStream } from './summary-data.ts';
 import { resolveSegments, type StripedCounter } from './segments.ts';
 import { consolidatedOptions } from './test-options.ts';
 import { buildThresholds, crossedAbortOnFail, evaluate } from './thresholds.ts';
@@ -26,7 +25,6 @@ export interface RunOptions {
   env: Record<string, string>;
   quiet: boolean;
   noColor: boolean;
-  summaryExport?: string;
   /** --execution-segment / --execution-segment-sequence, as given. */
   executionSegment?: string;
   executionSegmentSequence?: string;
@@ -285,7 +283,6 @@ async function finish(rt: Runtime, o: RunOptions, vu0: VU, code: ExitCodeValue):
     printedDefault = true;
   }
   void printedDefault;
-  if (o.summaryExport !== undefined) writeFileSync(o.summaryExport, summaryExport(data));
   if (crossed.length > 0) log('error', `thresholds on metrics '${crossed.join(', ')}' have been crossed`);
   if (code !== ExitCode.ok) return code;
   if (rt.aborted !== null) return rt.aborted.code;

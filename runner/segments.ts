@@ -203,10 +203,6 @@ export class ExecutionTuple {
     readonly index: number,
   ) {}
 
-  get segment(): Segment {
-    return this.sequence.segments[this.index]!;
-  }
-
   /** This instance's share of `value` things (VUs, shared iterations); the shares of all segments add up to `value`. */
   scale(value: number): number {
     return this.sequence.scale(this.index, value);

@@ -130,17 +130,6 @@ export function textSummary(data: SummaryData): string {
   return `\n${lines.join('\n')}\n\n`;
 }
 
-/** k6's legacy --summary-export format: flattened values, thresholds as expr → crossed. */
-export function summaryExport(data: SummaryData): string {
-  const metrics: Record<string, Record<string, unknown>> = {};
-  for (const [name, m] of Object.entries(data.metrics)) {
-    const out: Record<string, unknown> = { ...m.values };
-    if (m.thresholds !== undefined) out.thresholds = Object.fromEntries(Object.entries(m.thresholds).map(([k, t]) => [k, !t.ok]));
-    metrics[name] = out;
-  }
-  return `${JSON.stringify({ root_group: data.root_group, metrics }, null, 4)}\n`;
-}
-
 function toBytes(v: unknown): string | Uint8Array {
   if (typeof v === 'string') return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);

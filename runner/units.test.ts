@@ -106,9 +106,9 @@ describe('durations', () => {
 });
 
 describe('cli args', () => {
-  it('run with repeated -e, -q, --no-color, --summary-export', () => {
-    const p = parseArgs(['run', '-e', 'A=1', '--env', 'B=x=y', '--env=C=3', '-q', '--no-color', '--summary-export', 'out.json', 's.js']);
-    assert.deepEqual(p, { command: 'run', options: { script: 's.js', env: { A: '1', B: 'x=y', C: '3' }, quiet: true, noColor: true, summaryExport: 'out.json' } });
+  it('run with repeated -e, -q, --no-color', () => {
+    const p = parseArgs(['run', '-e', 'A=1', '--env', 'B=x=y', '--env=C=3', '-q', '--no-color', 's.js']);
+    assert.deepEqual(p, { command: 'run', options: { script: 's.js', env: { A: '1', B: 'x=y', C: '3' }, quiet: true, noColor: true } });
   });
   it('unknown flags and missing scripts are usage errors', () => {
     assert.equal(parseArgs(['run', '--vus', '2', 's.js']).command, 'error');

@@ -20,10 +20,6 @@ export class EventLoop {
   /** Bumped on interrupt: callbacks of an interrupted iteration are dropped. */
   generation = 0;
 
-  get pendingCount(): number {
-    return this.pending;
-  }
-
   /** Registers one unit of pending work; the returned release is idempotent. */
   ref(resource?: Cancelable): () => void {
     this.pending++;
@@ -110,9 +106,6 @@ export class EventLoop {
 export interface ScenarioInfo {
   name: string;
   executor: string;
-  startTime: number; // ms since the epoch
-  iterationsStarted: number; // scenario-wide counter (iterationInTest)
-  progress(): number;
   env: Readonly<Record<string, string>>;
   tags: Tags;
 }
@@ -130,7 +123,6 @@ export class VU {
   scenario: ScenarioInfo | null = null;
   /** __ITER and exec.vu.iterationInScenario. */
   iterationInScenario = 0;
-  iterationInInstance = 0;
   /** exec.scenario.iterationInTest of the current iteration (unique across the instances of a split test). */
   scenarioIteration = 0;
   /** exec.scenario.iterationInInstance of the current iteration. */

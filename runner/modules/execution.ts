@@ -80,18 +80,9 @@ export function createExecutionModule(vu: VU): Record<string, unknown> {
       needVU();
       return vu.idInInstance;
     },
-    get iterationInInstance() {
-      needVU();
-      return vu.iterationInInstance;
-    },
     get iterationInScenario() {
       needVU();
       return vu.iterationInScenario;
-    },
-    /** Deprecated in k6 in favour of metrics.tags; the same object. */
-    get tags() {
-      needVU();
-      return tags;
     },
     get metrics() {
       needVU();
@@ -102,15 +93,6 @@ export function createExecutionModule(vu: VU): Record<string, unknown> {
     get name() {
       return needScenario().name;
     },
-    get executor() {
-      return needScenario().executor;
-    },
-    get startTime() {
-      return needScenario().startTime;
-    },
-    get progress() {
-      return needScenario().progress();
-    },
     get iterationInInstance() {
       needScenario();
       return vu.scenarioIterationInInstance;
@@ -118,23 +100,6 @@ export function createExecutionModule(vu: VU): Record<string, unknown> {
     get iterationInTest() {
       needScenario();
       return vu.scenarioIteration;
-    },
-  });
-  const instanceView = Object.freeze({
-    get vusActive() {
-      return rt.vusActive;
-    },
-    get vusInitialized() {
-      return rt.vusInitialized;
-    },
-    get iterationsCompleted() {
-      return rt.iterationsCompleted;
-    },
-    get iterationsInterrupted() {
-      return rt.iterationsInterrupted;
-    },
-    get currentTestRunDuration() {
-      return rt.elapsedMs();
     },
   });
   const testView = Object.freeze({
@@ -148,6 +113,6 @@ export function createExecutionModule(vu: VU): Record<string, unknown> {
       return testOptions.get(rt) ?? {};
     },
   });
-  const exec = Object.freeze({ vu: vuView, scenario: scenarioView, instance: instanceView, test: testView });
+  const exec = Object.freeze({ vu: vuView, scenario: scenarioView, test: testView });
   return { __esModule: true, default: exec, ...exec };
 }

@@ -1,4 +1,4 @@
-// k6: check, group, fail, sleep.
+// k6: check, group, sleep (what the suite and the runner's tests use).
 import { unsupported } from '../errors.ts';
 import { isThenable, type VU } from '../vu.ts';
 
@@ -46,10 +46,6 @@ export function createK6Module(vu: VU): Record<string, unknown> {
     return result;
   }
 
-  function fail(message?: unknown): never {
-    throw new Error(message === undefined ? '' : String(message));
-  }
-
   /**
    * k6's sleep blocks the VU for that many seconds, then the code after it
    * runs (shared/k6-reference/README.md: sleep.js gives 99). All VUs of the
@@ -63,14 +59,6 @@ export function createK6Module(vu: VU): Record<string, unknown> {
     Atomics.wait(sleeper, 0, 0, ms);
   }
 
-  const api = {
-    check,
-    group,
-    fail,
-    sleep,
-    randomSeed: () => {
-      throw unsupported('randomSeed() from k6');
-    },
-  };
+  const api = { check, group, sleep };
   return { __esModule: true, default: api, ...api };
 }
