@@ -63,10 +63,11 @@ export class Latch<T> {
 
 /**
  * Bounds how many of a VU's users provision (register or log in) at once.
- * Plain promise chaining, no async function: two promises per task that
- * starts at once, a third for one that waits its turn (every login and check
- * of a VU's thousands of users goes through here). A finished task hands its
- * place to the first waiting one directly, so the bound holds at every instant.
+ * Plain promise chaining, no async function (every login and check of a VU's
+ * thousands of users goes through here): a task that starts at once costs one
+ * promise besides its own, one that waits its turn three. A finished task
+ * hands its place to the first waiting one directly, so the bound holds at
+ * every instant.
  */
 export class Semaphore {
   private active = 0;

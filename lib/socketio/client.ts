@@ -460,23 +460,24 @@ export class SocketIOClient implements Watched {
    * header: an event of this namespace nobody listens or waits for, or one
    * whose frame lacks the mustContain string. The frame in the default
    * namespace without an ack id (`42["name"`, every room broadcast) is read in
-   * place; any other goes through peekEvent. Undecidable frames are kept.
+   * place, without peekEvent's result object; any other goes through
+   * peekEvent. Frames it cannot read simply are kept for the full decode.
    */
   private dropsUnread(frame: string): boolean {
+    let event: string;
     if (this.nsp === '/' && frame.charCodeAt(1) === 50 && frame.charCodeAt(2) === 91 && frame.charCodeAt(3) === 34) {
       const end = frame.indexOf('"', 4);
-      // As peekEvent: no closing quote, or an escape in the name, means a full decode.
-      if (end === -1 || frame.lastIndexOf('\\', end) !== -1) return false;
-      if (!this.wantsAt(frame, 4, end)) return true;
-      if (this.mustContain === undefined) return false;
-      const needle = this.mustContain[frame.substring(4, end)];
-      return needle !== undefined && frame.indexOf(needle, end) === -1;
+      if (end === -1) return false;
+      event = frame.substring(4, end);
+      if (event.indexOf('\\') !== -1) return false; // as peekEvent: an escape in the name means a full decode
+    } else {
+      const peeked = peekEvent(frame, 1);
+      if (peeked === undefined || peeked.nsp !== this.nsp) return false;
+      event = peeked.event;
     }
-    const peeked = peekEvent(frame, 1);
-    if (peeked === undefined || peeked.nsp !== this.nsp) return false;
-    if (!this.wants(peeked.event)) return true;
-    const needle = this.mustContain === undefined ? undefined : this.mustContain[peeked.event];
-    return needle !== undefined && frame.indexOf(needle, peeked.event.length + 4) === -1;
+    if (!this.wants(event)) return true;
+    const needle = this.mustContain === undefined ? undefined : this.mustContain[event];
+    return needle !== undefined && frame.indexOf(needle, event.length + 4) === -1;
   }
 
   private onOpenPacket(data: string | undefined, frame: unknown): void {
@@ -549,18 +550,6 @@ export class SocketIOClient implements Watched {
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i += 2) if (ls[i] === event) return true;
     if (this.waiters !== undefined) for (const w of this.waiters) if (w.event === event) return true;
-    return false;
-  }
-
-  /** wants() for the name at frame[start, end), without cutting it out. */
-  private wantsAt(frame: string, start: number, end: number): boolean {
-    const len = end - start;
-    const ls = this.listeners;
-    for (let i = 0; i < ls.length; i += 2) {
-      const e = ls[i] as string;
-      if (e.length === len && frame.startsWith(e, start)) return true;
-    }
-    if (this.waiters !== undefined) for (const w of this.waiters) if (w.event.length === len && frame.startsWith(w.event, start)) return true;
     return false;
   }
 
