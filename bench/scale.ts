@@ -12,16 +12,17 @@
 //
 // Environment: BENCH_USERS ("1000 5000 10000"), BENCH_USERS_PER_VU (500),
 // BENCH_HOLD_MS (3000: how long all N wait before RSS is read), BENCH_DRAIN_MS
-// (30000: how long (a) lets the processor admit and its users hear it), BENCH_DRAIN_BATCH (200: users
-// leaving in (a)'s drain, so the size of the batch admitted), BENCH_HTTP_CONCURRENCY (8, the
+// (30000: how long (a) and (d) let the processor admit and their users hear it), BENCH_DRAIN_BATCH (200: users
+// leaving in the drain, so the size of the batch admitted), BENCH_HTTP_CONCURRENCY (8, the
 // suite's HTTP_CONCURRENCY default), BENCH_VARIANTS ("a b c d": which load generators run),
-// QUEUE_RUNNER_V8_FLAGS (the Node runner's V8 flags, see tools/k6.sh), K6_LEGACY (an older
+// BENCH_KDF_COST (1024: the target's password hashing cost; lower makes registering and logging
+// in large N quicker, the load generators' work is the same), QUEUE_RUNNER_V8_FLAGS (the Node runner's V8 flags, see tools/k6.sh), K6_LEGACY (an older
 // k6 binary: (a) and (b) also run on it, built with K6_COMPAT=legacy), BENCH_CPU_PROF (a
 // folder: the Node runner of (a) and (d) writes V8 CPU profiles into <folder>/<a|d>-<N>/ with
 // node --cpu-prof; bench/profile-top.ts prints where the time went).
 //
 // Per N: one throwaway redis-server and one target (threshold N/10, interval
-// 1000 ms, kdfCost 1024) in a child process, N accounts registered once; then
+// 1000 ms, kdfCost BENCH_KDF_COST, 1024 by default) in a child process, N accounts registered once; then
 // each load generator runs in phases the bench conducts over HTTP on 127.0.0.1
 // (bench/conductor.ts): log in → connect all at once → hold → [drain] → close.
 // Everything it starts it stops; every wait has a timeout.
@@ -39,7 +40,8 @@ import type { TargetStats } from '../reference-room/server.ts';
 import { serveIfChild, type ChildMessage } from './target-child.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const KDF_COST = 1024;
+/** The target's password hashing cost (BENCH_KDF_COST, default 1024): registering and logging in N users costs the target N hashes each. */
+const kdfCost = (): number => envInt('BENCH_KDF_COST', 1024);
 const INTERVAL_MS = 1000;
 const PASSWORD = 'bench-password';
 
@@ -242,7 +244,7 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
       peak: held, cpuSeconds: held.cpuSeconds, cpuLogin: afterLogin.cpuSeconds, cpuConnect: afterConnect.cpuSeconds,
       targetRss, errors: conductor.counts.errors, note: '',
     };
-    // 4. drain (a): admitted users leave, the processor admits the queue batch by batch
+    // 4. drain (a) and (d): admitted users leave, the processor admits the queue batch by batch
     if (v.drain) {
       const s0 = await target.stats();
       conductor.phase = 'drain';
@@ -269,6 +271,9 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
       row.ownAdmissions = conductor.counts.ownAdmissions;
     }
     if (conductor.counts.protocolErrors > 0) notes.push(`${conductor.counts.protocolErrors} protocol errors`);
+    for (const [key, what] of [['wsErrors', 'websocket errors'], ['earlyCloses', 'closed before CONNECT'], ['connectErrors', 'CONNECT refused']] as const) {
+      if ((conductor.counts[key] ?? 0) > 0) notes.push(`${conductor.counts[key]} ${what}`);
+    }
     if (conductor.counts.disconnects > 0) notes.push(`${conductor.counts.disconnects} dropped`);
     row.errors = conductor.counts.errors;
     row.cpuTotal = last.cpuSeconds; // the last sample before it exited (every 100 ms)
@@ -289,6 +294,14 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
 
 // ---- the report -------------------------------------------------------------
 
+/** ` (login X s, connect+check Y s, hold Z s, drain+close W s)`, CPU seconds per phase. */
+function cpuPhases(r: Row): string {
+  if (r.cpuLogin === undefined || r.cpuConnect === undefined) return '';
+  const parts = [`login ${r.cpuLogin.toFixed(1)}`, `connect+check ${(r.cpuConnect - r.cpuLogin).toFixed(1)}`, `hold ${(r.cpuSeconds - r.cpuConnect).toFixed(1)}`];
+  if (r.cpuTotal !== undefined) parts.push(`drain+close ${(r.cpuTotal - r.cpuSeconds).toFixed(1)}`);
+  return ` (CPU s: ${parts.join(', ')})`;
+}
+
 function table(header: string[], rows: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
@@ -300,8 +313,9 @@ const kb = (mb: number, n: number) => ((mb * 1024) / n).toFixed(1);
 export function report(rows: Row[], runtime: string, drainBatch: number): string {
   const out: string[] = [];
   out.push(table(
-    ['load generator', 'N', 'connected', 'connect/s', 'peak RSS MB', 'KB/user', 'CPU s', 'errors', 'notes'],
-    rows.map((r) => [r.variant, String(r.n), String(r.connected), (r.connected / Math.max(r.connectSeconds, 1e-3)).toFixed(0), r.peak.hwmMb.toFixed(0), kb(r.peak.hwmMb, r.n), r.cpuSeconds.toFixed(1), String(r.errors), r.note]),
+    ['load generator', 'N', 'connected', 'connect/s', 'peak RSS MB', 'KB/user', 'CPU s', 'CPU s whole run', 'errors', 'notes'],
+    rows.map((r) => [r.variant, String(r.n), String(r.connected), (r.connected / Math.max(r.connectSeconds, 1e-3)).toFixed(0), r.peak.hwmMb.toFixed(0), kb(r.peak.hwmMb, r.n), r.cpuSeconds.toFixed(1),
+      r.cpuTotal === undefined ? '-' : r.cpuTotal.toFixed(1), String(r.errors), r.note]),
   ));
   const ns = [...new Set(rows.map((r) => r.n))];
   const find = (key: string, n: number) => rows.find((r) => r.variant.startsWith(key) && r.n === n);
@@ -320,24 +334,26 @@ export function report(rows: Row[], runtime: string, drainBatch: number): string
   ));
   const floorNs = ns.filter((n) => find('(a)', n) !== undefined && find('(d)', n) !== undefined);
   if (floorNs.length > 0) {
-    const phases = (r: Row) => (r.cpuLogin === undefined || r.cpuConnect === undefined ? '-' : `${r.cpuLogin.toFixed(1)} / ${(r.cpuConnect - r.cpuLogin).toFixed(1)} / ${(r.cpuSeconds - r.cpuConnect).toFixed(1)}${r.cpuTotal === undefined ? '' : ` / ${(r.cpuTotal - r.cpuSeconds).toFixed(1)}`}`);
-    const rate = (r: Row) => (r.connected / Math.max(r.connectSeconds, 1e-3)).toFixed(0);
+    // The fair floor: (a) against the same work done naively (goals: CPU <= 1.3x, RSS <= 1.2x).
+    const pair = (d: number | undefined, a: number | undefined, digits: number) => (d === undefined || a === undefined ? '-' : `${d.toFixed(digits)} / ${a.toFixed(digits)}`);
+    const ratio = (a: number | undefined, d: number | undefined) => (a === undefined || d === undefined ? '-' : (a / d).toFixed(2));
+    const rate = (r: Row) => r.connected / Math.max(r.connectSeconds, 1e-3);
     out.push('');
     out.push(table(
-      ['N', '(d) CPU s', '(a) CPU s', '(a)/(d) CPU (goal <= 1.3)', '(d) peak MB', '(a) peak MB', '(a)/(d) RSS (goal <= 1.2)', '(d) connect/s', '(a) connect/s', '(d) errors', '(a) errors', '(d) CPU login/connect+check/hold/drain+close', '(a) CPU login/connect+check/hold/drain+close', '(a)/(d) CPU whole run'],
+      ['N', 'CPU s (d) / (a)', '(a)/(d) CPU', 'CPU s whole run (d) / (a)', '(a)/(d) whole run', 'peak RSS MB (d) / (a)', '(a)/(d) RSS', 'connect/s (d) / (a)', 'errors (d) / (a)'],
       floorNs.map((n) => {
         const a = find('(a)', n)!;
         const d = find('(d)', n)!;
-        return [String(n), d.cpuSeconds.toFixed(1), a.cpuSeconds.toFixed(1), (a.cpuSeconds / d.cpuSeconds).toFixed(2), d.peak.hwmMb.toFixed(0), a.peak.hwmMb.toFixed(0),
-          (a.peak.hwmMb / d.peak.hwmMb).toFixed(2), rate(d), rate(a), String(d.errors), String(a.errors), phases(d), phases(a),
-          a.cpuTotal !== undefined && d.cpuTotal !== undefined ? (a.cpuTotal / d.cpuTotal).toFixed(2) : '-'];
+        return [String(n), pair(d.cpuSeconds, a.cpuSeconds, 1), ratio(a.cpuSeconds, d.cpuSeconds), pair(d.cpuTotal, a.cpuTotal, 1), ratio(a.cpuTotal, d.cpuTotal),
+          pair(d.peak.hwmMb, a.peak.hwmMb, 0), ratio(a.peak.hwmMb, d.peak.hwmMb), pair(rate(d), rate(a), 0), `${d.errors} / ${a.errors}`];
       }),
     ));
+    out.push('the fair floor: goals (a)/(d) CPU <= 1.3, (a)/(d) RSS <= 1.2; CPU seconds per phase (login, connect+check, hold, drain+close) are in the progress lines on stderr.');
   }
   out.push('');
   out.push(`load generators: (a) ${runtime}, the suite's lib/socketio + lib/api, users waiting in the queue; (b) the same runtime, bare k6/websockets answering Engine.IO pings; (c) Node ${process.version} + socket.io-client; (d) the same runtime, the fair floor: (a)'s login, check and leave with plain k6/http and a bare k6/websockets socket doing the Socket.IO handshake, join-queue and pongs by hand.`);
-  out.push(`peak RSS = VmHWM of the load-generator process through login, connect and hold (before the drain); CPU = its user+sys seconds to the same point. connect/s = N / (all N Socket.IO connections open on the target − connect signal), logins done before. notes: VmHWM after (a)'s logins and after every user is connected and checked in.`);
-  out.push(`target: threshold N/10, processor interval ${INTERVAL_MS} ms, kdfCost ${KDF_COST} (TARGET_KDF_COST: cheap password hashing so registering 10,000 users is quick); in (a)'s drain ${drainBatch} users admitted at once leave and the processor admits one batch of that size from the queue, announcing each admitted user to the whole room (batch × N frames); target admissions/s = batch / the target's emit time for it (stats().emitMs; the drain time when absent). ${cpus().length} CPUs, shared with the target.`);
+  out.push(`peak RSS = VmHWM of the load-generator process through login, connect and hold (before the drain); CPU = its user+sys seconds to the same point; CPU whole run = to its exit, drain and close included. connect/s = N / (all N Socket.IO connections open on the target − connect signal), logins done before. notes: VmHWM after (a)'s logins and after every user is connected and checked in.`);
+  out.push(`target: threshold N/10, processor interval ${INTERVAL_MS} ms, kdfCost ${kdfCost()} (BENCH_KDF_COST; cheap password hashing so registering 10,000 users is quick); in the drain of (a) and (d) ${drainBatch} users admitted at once leave and the processor admits one batch of that size from the queue, announcing each admitted user to the whole room (batch × N frames); target admissions/s = batch / the target's emit time for it (stats().emitMs; the drain time when absent). ${cpus().length} CPUs, shared with the target.`);
   return out.join('\n');
 }
 
@@ -438,7 +454,7 @@ async function bench(): Promise<void> {
         }
         rows.push(row);
         if (!target.alive) break;
-        process.stderr.write(`bench: N=${n} ${v.label}: ${row.connected} connected in ${row.connectSeconds.toFixed(1)} s, peak RSS ${row.peak.hwmMb.toFixed(0)} MB, CPU ${row.cpuSeconds.toFixed(1)} s${row.note ? ` (${row.note})` : ''}\n`);
+        process.stderr.write(`bench: N=${n} ${v.label}: ${row.connected} connected in ${row.connectSeconds.toFixed(1)} s, peak RSS ${row.peak.hwmMb.toFixed(0)} MB, CPU ${row.cpuSeconds.toFixed(1)} s${cpuPhases(row)}${row.note ? ` (${row.note})` : ''}\n`);
       }
       await stopAll();
     }
@@ -456,7 +472,7 @@ const isChild = serveIfChild(() => ({
   redisUrl: process.env.BENCH_REDIS_URL!,
   threshold: Number(process.env.BENCH_THRESHOLD),
   processorIntervalMs: INTERVAL_MS,
-  kdfCost: KDF_COST,
+  kdfCost: kdfCost(),
 }), (line) => process.stderr.write(`[target] ${line}\n`));
 if (!isChild) {
   bench().catch((err: unknown) => {

@@ -35,6 +35,8 @@ export const options = {
 interface User { token: string; id: string; ws: WebSocket | undefined; queued: boolean }
 
 const counts = { loggedIn: 0, connected: 0, checked: 0, queued: 0, ownAdmissions: 0, left: 0, errors: 0 };
+/** Why sockets failed before CONNECT: the bench prints these beside the errors. */
+const failures = { wsErrors: 0, earlyCloses: 0, connectErrors: 0 };
 
 // At most HTTP_CONCURRENCY requests in flight; the rest wait their turn.
 let inFlight = 0;
@@ -95,10 +97,11 @@ function open(u: User, settled: () => void): void {
   const ws = new WebSocket(WS_URL);
   u.ws = ws;
   let state = 0; // 0 opening, 1 connected, 2 done
-  const fail = () => {
+  const fail = (why: keyof typeof failures) => {
     if (state !== 0) return;
     state = 2;
     counts.errors++;
+    failures[why]++;
     settled();
   };
   ws.onmessage = (e) => {
@@ -115,7 +118,7 @@ function open(u: User, settled: () => void): void {
       ws.send(JOIN);
       void check(u).finally(settled);
     } else if (d.startsWith('44')) {
-      fail();
+      fail('connectErrors');
     } else if (d.startsWith('42') && d.indexOf(u.id) !== -1) {
       try {
         const [event, p] = JSON.parse(d.substring(2)) as [string, { userId?: unknown; eventId?: unknown } | null];
@@ -125,8 +128,8 @@ function open(u: User, settled: () => void): void {
       }
     }
   };
-  ws.onerror = fail;
-  ws.onclose = fail;
+  ws.onerror = () => fail('wsErrors');
+  ws.onclose = () => fail('earlyCloses');
 }
 
 export default async function (): Promise<void> {
@@ -149,7 +152,7 @@ export default async function (): Promise<void> {
   });
   await Promise.race([allSettled, conductor.reach('close')]);
   const errorsBefore = counts.errors;
-  await conductor.report({ connected: counts.connected, checked: counts.checked, queued: counts.queued, errors: counts.errors - (last - first - counts.loggedIn) });
+  await conductor.report({ connected: counts.connected, checked: counts.checked, queued: counts.queued, errors: counts.errors - (last - first - counts.loggedIn), ...failures });
 
   const leaving: Array<Promise<void>> = [];
   if (await conductor.reach('drain') === 'drain') {
