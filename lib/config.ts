@@ -1,7 +1,7 @@
 // One loader for a run's parameters. Order: the scenario's defaults (the Tiketi
 // guide's numbers) < the environment (`k6 run -e USERS=100 ...`). Everything the
 // thresholds need is derived here, in one place, from those parameters.
-import { type Env, httpUrl, int, optionalStr, redisUrl, str, uuid } from './env';
+import { type Env, httpUrl, int, oneOf, optionalStr, redisUrl, str, uuid } from './env';
 
 export interface ScenarioDefaults {
   users: number;
@@ -45,6 +45,13 @@ export interface RunConfig {
   admissionTimeoutMs: number | undefined;
   userPrefix: string;
   userDomain: string;
+  /**
+   * How the room announces admissions: 'room' (queue-entry-allowed to every
+   * socket of the event, as the contract and the real system do) or 'user'
+   * (only to the admitted user's sockets). With 'user' the observer cannot
+   * count a batch's admissions, so batch sizes are not measured.
+   */
+  roomNotify: 'room' | 'user';
   probeIntervalMs: number;
   /** After the last scheduled arrival, time allowed for its login and check. */
   arrivalGraceMs: number;
@@ -83,13 +90,15 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
   const users = int(env, 'USERS', defaults.users, { min: 1, max: 1_000_000 });
   const queueThreshold = int(env, 'QUEUE_THRESHOLD', defaults.queueThreshold, { min: 1 });
   const reconnectUsers = int(env, 'RECONNECT_USERS', defaults.reconnectUsers ?? 0, { min: 0, max: users });
+  const usersPerVu = int(env, 'USERS_PER_VU', 50, { min: 1, max: 5000 });
+  const httpConcurrency = int(env, 'HTTP_CONCURRENCY', 8, { min: 1, max: 1000 });
   return {
     scenario,
     apiUrl,
     socketUrl: httpUrl(env, 'SOCKET_URL', apiUrl),
     eventId: uuid(env, 'EVENT_ID'),
     users,
-    usersPerVu: int(env, 'USERS_PER_VU', 50, { min: 1, max: 5000 }),
+    usersPerVu,
     arrivalDelayMs: int(env, 'ARRIVAL_DELAY_MS', defaults.arrivalDelayMs, { min: 0, max: 600_000 }),
     queueThreshold,
     processorIntervalMs: int(env, 'QUEUE_PROCESSOR_INTERVAL', defaults.processorIntervalMs, { min: 100 }),
@@ -100,10 +109,11 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
       : int(env, 'ADMISSION_TIMEOUT_MS', 0, { min: 1 }),
     userPrefix: str(env, 'USER_PREFIX', 'loadtest'),
     userDomain: str(env, 'USER_DOMAIN', 'test.com'),
+    roomNotify: oneOf(env, 'ROOM_NOTIFY', ['room', 'user'] as const, 'room'),
     probeIntervalMs: int(env, 'PROBE_INTERVAL_MS', 250, { min: 20 }),
     // A split run's instances start their arrivals a little apart unless START_AT is shared: more grace.
     arrivalGraceMs: int(env, 'ARRIVAL_GRACE_MS', int(env, 'INSTANCES', 1, { min: 1, max: 1000 }) > 1 ? 5000 : 2000, { min: 0 }),
-    httpConcurrency: int(env, 'HTTP_CONCURRENCY', 8, { min: 1, max: 1000 }),
+    httpConcurrency,
     httpTimeoutMs: int(env, 'HTTP_TIMEOUT_MS', 60_000, { min: 100 }),
     connectTimeoutMs: int(env, 'CONNECT_TIMEOUT_MS', 10_000, { min: 100 }),
     reconnectUsers,
@@ -111,7 +121,8 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
     sessionRestoreTimeoutMs: int(env, 'SESSION_RESTORE_TIMEOUT_MS', 5000, { min: 100 }),
     holders: int(env, 'HOLDERS', defaults.holders ?? 0, { min: 0, max: Math.max(0, queueThreshold - 1) }),
     race: shape.race === true,
-    raceAtMs: int(env, 'RACE_AT_MS', 5000 + 50 * users, { min: 0, max: 3_600_000 }),
+    // Every user logs in and joins before the race: ~50 ms a user, and logins of one VU run HTTP_CONCURRENCY at a time.
+    raceAtMs: int(env, 'RACE_AT_MS', 5000 + Math.max(50 * users, 400 * Math.ceil(Math.min(users, usersPerVu) / httpConcurrency)), { min: 0, max: 3_600_000 }),
     raceSettleMs: int(env, 'RACE_SETTLE_MS', 5000, { min: 0, max: 600_000 }),
     waitForAdmission: shape.waitForAdmission !== false,
     instances: int(env, 'INSTANCES', 1, { min: 1, max: 1000 }),

@@ -86,7 +86,7 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
   if (!opts.split && immediate > 0 && queued === 0) {
     notes.push(`every user was admitted at once: the threshold (${cfg.queueThreshold}) is too high for ${cfg.users} users, so the queue was never exercised; lower QUEUE_THRESHOLD on the target or raise USERS.`);
   }
-  if (silent > 0 && (!observerJoined || observerHeard === 0) && !opts.split) {
+  if (silent > 0 && cfg.roomNotify !== 'user' && (!observerJoined || observerHeard === 0) && !opts.split) {
     notes.push(`${silent} queued user(s) were admitted in Redis but heard no queue-entry-allowed, and nobody in the room${observerJoined ? ', not even the observer,' : ''} heard any admission: the sockets may not have been in the room at all. A gateway that attaches its listeners only after the handshake's Redis round-trips drops a join-queue sent right on connect (queue-contract, "Seen on the real deployment"); the browser client sends it on connect too, so real users would be admitted without being told.`);
   }
   if (timeouts > 0 && silent > 0) {

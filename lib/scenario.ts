@@ -120,7 +120,7 @@ export function defineScenario(spec: ScenarioSpec) {
         checkAt: cfg.race ? data.startAt + cfg.raceAtMs : undefined,
         arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),
         holdUntil: isHolder(cfg, i) ? holdersLeaveAt : 0,
-        refreshes: i >= cfg.queueThreshold && i < cfg.queueThreshold + cfg.reconnectUsers,
+        refreshUpTo: cfg.reconnectUsers,
       }).catch((err: unknown) => {
         metrics.socketErrors.add(1, { kind: 'unexpected' });
         log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);

@@ -22,6 +22,20 @@ export class CheckIns {
     if (this.left === 0) for (const resolve of this.waiting.splice(0)) resolve();
   }
 
+  private everyone: Promise<void> | undefined;
+
+  /**
+   * Resolves once every user of the run has checked in, as Redis shows it:
+   * nobody has left yet, so the queue plus the active set hold exactly the
+   * users who have checked in, whichever VU or instance they ran in. One poll
+   * per VU, shared by its users; at `deadline` (epoch ms) it gives up. Without
+   * Redis (probes off) it resolves at once and time alone covers other VUs.
+   */
+  allOfRun(probe: CountsReader, users: number, deadline: number, intervalMs: number): Promise<void> {
+    if (this.everyone === undefined) this.everyone = pollUntilAll(probe, users, deadline, intervalMs);
+    return this.everyone;
+  }
+
   get complete(): boolean {
     return this.left === 0;
   }
@@ -43,6 +57,23 @@ export class CheckIns {
         if (i >= 0) this.waiting.splice(i, 1);
         resolve();
       }, deadline - Date.now());
+    });
+  }
+}
+
+/** What allOfRun reads: the queue's and the active set's sizes (lib/redis/probe.ts). */
+export interface CountsReader {
+  readonly enabled: boolean;
+  counts(): Promise<{ depth: number; active: number } | undefined>;
+}
+
+async function pollUntilAll(probe: CountsReader, users: number, deadline: number, intervalMs: number): Promise<void> {
+  if (!probe.enabled) return;
+  while (Date.now() < deadline) {
+    const c = await probe.counts();
+    if (c !== undefined && c.depth + c.active >= users) return;
+    await new Promise<void>((resolve) => {
+      setTimeout(resolve, Math.max(0, Math.min(intervalMs, deadline - Date.now())));
     });
   }
 }

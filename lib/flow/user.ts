@@ -38,8 +38,8 @@ export interface UserContext {
    * open request at once cost the load generator more memory than their sockets.
    */
   http: Semaphore;
-  /** Scenario 4: this user refreshes its page while queued. */
-  refreshes: boolean;
+  /** Scenario 4: a queued user refreshes its page when its position is at most this (RECONNECT_USERS; 0: nobody). */
+  refreshUpTo: number;
   log: (message: string) => void;
 }
 
@@ -160,7 +160,8 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
     if (err !== undefined) metrics.positionError.add(err);
     await judgeOwnState(ctx, me, 'queued', state);
   }
-  if (ctx.refreshes) socket = await refresh(ctx, token, me, { position: answer.position, score }, socket, admitted);
+  // Chosen by the answer, not by arrival order: whoever the room queued at the first positions refreshes.
+  if (answer.position <= ctx.refreshUpTo) socket = await refresh(ctx, token, me, { position: answer.position, score }, socket, admitted);
   // check-race: the race is judged at the check; queued users keep their place until
   // the queue has settled (every check answered), then leave.
   if (!ctx.cfg.waitForAdmission) {
@@ -219,8 +220,13 @@ function record(ctx: UserContext, err: unknown): void {
  */
 async function holdUntilSettled(ctx: UserContext, dwellMs: number): Promise<void> {
   const since = Date.now();
-  await ctx.checkIns.wait(ctx.arrivalsOverAt + checkInTimeoutMs(ctx.cfg));
-  if (ctx.severalVus) await sleepMs(ctx.cfg.arrivalGraceMs);
+  const deadline = ctx.arrivalsOverAt + checkInTimeoutMs(ctx.cfg);
+  await ctx.checkIns.wait(deadline);
+  if (ctx.severalVus) {
+    // Other VUs and instances: Redis shows when all of the run's users are in; without it, time.
+    if (ctx.probe.enabled) await ctx.checkIns.allOfRun(ctx.probe, ctx.cfg.users, deadline, ctx.cfg.probeIntervalMs);
+    else await sleepMs(ctx.cfg.arrivalGraceMs);
+  }
   await sleepUntil(Math.max(since + dwellMs, ctx.arrivalsOverAt, ctx.holdUntil));
 }
 

@@ -68,11 +68,14 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
         if (irregularTick(gap, ctx.cfg.processorIntervalMs, tolerance)) metrics.tickIrregular.add(1);
       }
       lastBatchAt = now;
-      const meta: Record<string, number> = {};
-      if (typeof p.currentUsers === 'number') meta.free_slots = Math.max(0, ctx.cfg.queueThreshold - p.currentUsers);
-      if (typeof p.queueSize === 'number') meta.queue_size = p.queueSize;
-      addWithMetadata(metrics.batchSize, inBatch, meta);
-      if (typeof p.currentUsers === 'number') for (const kind of checkBatch(inBatch, p.currentUsers, ctx.cfg.queueThreshold)) violation(kind);
+      // A room that tells only the admitted user (ROOM_NOTIFY=user) shows the observer no batch's admissions: nothing to size.
+      if (ctx.cfg.roomNotify === 'room') {
+        const meta: Record<string, number> = {};
+        if (typeof p.currentUsers === 'number') meta.free_slots = Math.max(0, ctx.cfg.queueThreshold - p.currentUsers);
+        if (typeof p.queueSize === 'number') meta.queue_size = p.queueSize;
+        addWithMetadata(metrics.batchSize, inBatch, meta);
+        if (typeof p.currentUsers === 'number') for (const kind of checkBatch(inBatch, p.currentUsers, ctx.cfg.queueThreshold)) violation(kind);
+      }
       inBatch = 0;
     });
     let closing = false;
