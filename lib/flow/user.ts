@@ -165,7 +165,7 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
   // check-race: the race is judged at the check; queued users keep their place until
   // the queue has settled (every check answered), then leave.
   if (!ctx.cfg.waitForAdmission) {
-    await holdUntilSettled(ctx, 0);
+    await holdUntilSettled(ctx, 0, true);
     return { socket, admitted: false };
   }
 
@@ -218,11 +218,12 @@ function record(ctx: UserContext, err: unknown): void {
  * (queue_checked_at, max) must come before the first leave (queue_left_at, min),
  * over all VUs and instances, or the counts and positions are not judged.
  */
-async function holdUntilSettled(ctx: UserContext, dwellMs: number): Promise<void> {
+async function holdUntilSettled(ctx: UserContext, dwellMs: number, wholeRun: boolean): Promise<void> {
   const since = Date.now();
   const deadline = ctx.arrivalsOverAt + checkInTimeoutMs(ctx.cfg);
   await ctx.checkIns.wait(deadline);
-  if (ctx.severalVus) {
+  // Admitted from the queue: a slot was freed for it, so the arrivals were over before (and users have left since).
+  if (ctx.severalVus && wholeRun) {
     // Other VUs and instances: Redis shows when all of the run's users are in; without it, time.
     if (ctx.probe.enabled) await ctx.checkIns.allOfRun(ctx.probe, ctx.cfg.users, deadline, ctx.cfg.probeIntervalMs);
     else await sleepMs(ctx.cfg.arrivalGraceMs);
@@ -276,7 +277,7 @@ export async function runUser(ctx: UserContext): Promise<void> {
     }
     // Hold the slot, as a buyer picking seats does; and keep it until every user has
     // checked in, so a slot freed mid-burst cannot blur the count of immediate admissions.
-    if (inside) await holdUntilSettled(ctx, ctx.cfg.dwellMs);
+    if (inside) await holdUntilSettled(ctx, ctx.cfg.dwellMs, !answer.queued);
     metrics.leftAt.add(Date.now());
     await ctx.http.run(() => ctx.api.leave(tok, ctx.eventId));
     entered = false;
