@@ -225,8 +225,10 @@ async function holdUntilSettled(ctx: UserContext, dwellMs: number, wholeRun: boo
   // Admitted from the queue: a slot was freed for it, so the arrivals were over before (and users have left since).
   if (ctx.severalVus && wholeRun) {
     // Other VUs and instances: Redis shows when all of the run's users are in; without it, time.
+    // Redis counts a check when the room has done it; its answer, and a queued user's read of its own
+    // rank, may still be on the way: ARRIVAL_GRACE_MS covers them (and, without Redis, other VUs' check-ins).
     if (ctx.probe.enabled) await ctx.checkIns.allOfRun(ctx.probe, ctx.cfg.users, deadline, ctx.cfg.probeIntervalMs);
-    else await sleepMs(ctx.cfg.arrivalGraceMs);
+    await sleepMs(ctx.cfg.arrivalGraceMs);
   }
   await sleepUntil(Math.max(since + dwellMs, ctx.arrivalsOverAt, ctx.holdUntil));
 }
