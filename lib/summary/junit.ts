@@ -114,33 +114,7 @@ function failureMessage(c: FailedThreshold, metric: SummaryMetric): string {
 
 /** A JUnit XML report with one test case per threshold; crossed thresholds are failures. */
 export function thresholdsJUnit(data: SummaryData, opts: ThresholdsJUnitOptions): string {
-  const cases = allThresholds(data);
-  const failures = cases.filter((c) => !c.ok).length;
-  const suite = escapeXml(opts.suiteName);
-  const durationMs = data.state ? data.state.testRunDurationMs : undefined;
-  const time = typeof durationMs === 'number' && isFinite(durationMs) ? ` time="${trimmedFixed(durationMs / 1000, 3)}"` : '';
-  const timestamp = opts.timestamp !== undefined ? ` timestamp="${escapeXml(opts.timestamp)}"` : '';
-
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${suite}" tests="${cases.length}" failures="${failures}" errors="0"${time}>`,
-    `  <testsuite name="${suite}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0"${time}${timestamp}>`,
-  ];
-  for (const c of cases) {
-    const open = `    <testcase classname="${escapeXml(c.metric)}" name="${escapeXml(c.expression)}"`;
-    if (c.ok) {
-      lines.push(open + '/>');
-      continue;
-    }
-    const metric = data.metrics[c.metric];
-    lines.push(
-      open + '>',
-      `      <failure type="threshold" message="${escapeXml(failureMessage(c, metric))}">${escapeXml(observedValues(metric))}</failure>`,
-      '    </testcase>',
-    );
-  }
-  lines.push('  </testsuite>', '</testsuites>', '');
-  return lines.join('\n');
+  return rulesJUnit(allThresholds(data).map((c) => ({ metric: c.metric, expression: c.expression, state: c.ok ? 'passed' : 'failed' })), data, opts);
 }
 
 /** One rule's outcome, as lib/rules/judge.ts states it. */
