@@ -96,8 +96,12 @@ target-down:
 bench: build
 	bash tools/bench.sh
 
+## scale: 100,000 waiting users in one run here, mass-burst split over INSTANCES k6 processes against a room of TARGET_PROCESSES (USERS, ...), one verdict and one report; prints wall time, connects/s, memory, CPU and errors (docs/scale.md)
+scale: build
+	ulimit -n "$$(ulimit -Hn)" && node --import tsx bench/scale-run.ts
+
 ## clean: remove build/, results/ and .run/
 clean:
 	rm -rf build results .run
 
-.PHONY: help install build typecheck test test-unit test-faults k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report compare target target-up target-down bench clean
+.PHONY: help install build typecheck test test-unit test-faults k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report compare target target-up target-down bench scale clean

@@ -15,6 +15,8 @@
 # (and .log, its output, also streamed here with an [i<k>of<N>] prefix); then
 # the verdict (verdict/cli.ts) judges the whole run's thresholds on their
 # merged summaries and its exit code is the run's.
+# SOCKET_URLS=url0,url1,... gives instance k (1-based) SOCKET_URL = entry (k-1) mod
+# the list's length, e.g. one room process each (make scale); unset, all share SOCKET_URL.
 # Usage: tools/run-scenario.sh <scenario> [extra k6 options...]
 set -euo pipefail
 
@@ -108,6 +110,8 @@ else
   [[ "$START_AT" =~ ^[0-9]+$ ]] || { echo "invalid START_AT; reason: expected epoch milliseconds, got \"$START_AT\"" >&2; exit 2; }
   echo "queue-k6: $name split over $instances k6 instances, event $EVENT_ID, first arrival at $(date -u -d "@$(( START_AT / 1000 ))" +%H:%M:%SZ), results $prefix-i<k>of$instances.*" >&2
 
+  socket_urls=()
+  if [[ -n "${SOCKET_URLS:-}" ]]; then IFS=, read -ra socket_urls <<<"$SOCKET_URLS"; fi
   segments=()
   for (( i = 0; i < instances; i++ )); do
     k=$(( i + 1 ))
@@ -116,10 +120,12 @@ else
     segment="$(bound "$i"):$(bound "$k")"
     segments+=("$segment")
     samples+=("$part.ndjson.gz")
+    own=()
+    if (( ${#socket_urls[@]} > 0 )); then own=(-e "SOCKET_URL=${socket_urls[i % ${#socket_urls[@]}]}"); fi
     (
       set +e
       tools/k6.sh run --execution-segment "$segment" --execution-segment-sequence "$sequence" \
-        -e "INSTANCES=$instances" -e "EVENT_ID=$EVENT_ID" -e "START_AT=$START_AT" -e "RESULTS_PREFIX=$part" \
+        -e "INSTANCES=$instances" -e "EVENT_ID=$EVENT_ID" -e "START_AT=$START_AT" -e "RESULTS_PREFIX=$part" "${own[@]}" \
         --out "json=$part.ndjson.gz" "$@" "$script" 2>&1 \
         | tee "$part.log" | sed -u "s/^/[$tag] /"
       exit "${PIPESTATUS[0]}"
