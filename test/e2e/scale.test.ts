@@ -111,6 +111,8 @@ test(`make scale at CI size: ${SCALE_USERS} users over 2 k6 instances and 2 room
       ARRIVAL_DELAY_MS: '10',
       USERS_PER_VU: '500',
       SCALE_CONN_SAMPLE_MS: '2000',
+      // The script's own budget, inside the test's: a queued user times out with what is left of it.
+      SCALE_TIMEOUT_S: '220',
       RESULTS_DIR: join(dir, 'results'),
       RUN_DIR: join(dir, 'run'),
     }, 240_000);
