@@ -3,7 +3,7 @@
 // cost small, each with k6's own samples (--out json). The correct room
 // against itself (two separate runs, so real run-to-run noise) must pass; the
 // room with wrong estimates must be flagged on the estimate figure; the room
-// with a costlier password hash (the TARGET_KDF_COST setting: 16384, the
+// with a costlier password hash (the TARGET_KDF_COST setting: 131072, eight times the
 // room's default, against the tests' 1024) must be flagged on the login
 // figure. The side-by-side page of the last pair is checked in Chromium.
 import { after, test } from 'node:test';
@@ -75,7 +75,7 @@ const memo = new Map<string, Promise<RealRun>>();
 function run(name: 'base' | 'same' | 'wrong-estimate' | 'kdf'): Promise<RealRun> {
   let p = memo.get(name);
   if (p === undefined) {
-    p = name === 'base' || name === 'same' ? realRun({}) : name === 'wrong-estimate' ? realRun({ faults: ['wrong-estimate'] }) : realRun({ kdfCost: 16_384 });
+    p = name === 'base' || name === 'same' ? realRun({}) : name === 'wrong-estimate' ? realRun({ faults: ['wrong-estimate'] }) : realRun({ kdfCost: 131_072 });
     memo.set(name, p);
   }
   return p;
@@ -124,7 +124,7 @@ test('wrong estimates: flagged on the estimate figure (and its threshold), exit 
   assert.match(readFileSync(c.md, 'utf8'), /\| estimate error p\(95\) \|.*\| ❌ \*\*regression\*\* \|/);
 });
 
-test(`a costlier password hash (${ENV_NAMES.kdfCost}=16384 against 1024): flagged on the login time, exit 1`, async () => {
+test(`a costlier password hash (${ENV_NAMES.kdfCost}=131072 against 1024): flagged on the login time, exit 1`, async () => {
   const base = await run('base');
   const kdf = await run('kdf');
   const c = await compare(base, kdf);
