@@ -682,6 +682,9 @@ async function main(): Promise<number> {
   say(`connects: ${n0(connects.length)} Socket.IO connections in ${s1(connectSpanS)} from the first arrival: ${n0(result.connects.perSecond)} connects/s`);
   say(`k6 (${k6Pids.size} instances, ${k6t.processes} processes with their helpers, together): peak RSS ${mb(k6t.peakRssMb)} (sampled sum; each process's own peak summed ${mb(k6t.sumPeakRssMb)}), CPU ${s1(k6t.cpuSeconds)}`);
   say(`room (${roomT.processes} processes together): peak RSS ${mb(roomT.peakRssMb)} (each process's own peak summed ${mb(roomT.sumPeakRssMb)}), CPU ${s1(roomT.cpuSeconds)}; its Redis: peak RSS ${mb(redisT.sumPeakRssMb)}, CPU ${s1(redisT.cpuSeconds)}`);
+  const perUserMs = (cpu: number) => (1000 * cpu) / plan.users;
+  const allCpu = k6t.cpuSeconds + roomT.cpuSeconds + redisT.cpuSeconds;
+  say(`CPU per user: k6 ${perUserMs(k6t.cpuSeconds).toFixed(1)} ms, room ${perUserMs(roomT.cpuSeconds).toFixed(1)} ms, Redis ${perUserMs(redisT.cpuSeconds).toFixed(1)} ms: ${perUserMs(allCpu).toFixed(1)} ms, so ${cores} cores serve at most ${n0((cores * 1000) / perUserMs(allCpu))} users a second, start to end`);
   if (machine !== undefined) {
     const pct = (v: number) => `${Math.round(v * 100)}%`;
     say(`machine (${machine.cores} cores) from the first arrival to the last instance's end: busy ${pct(machine.busyShare)}, this run's processes ${pct(machine.thisRunShare)}, other processes ${pct(machine.othersShare)}`);

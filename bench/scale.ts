@@ -14,7 +14,8 @@
 // BENCH_HOLD_MS (3000: how long all N wait before RSS is read), BENCH_DRAIN_MS
 // (30000: how long (a) and (d) let the processor admit and their users hear it), BENCH_DRAIN_BATCH (200: users
 // leaving in the drain, so the size of the batch admitted), BENCH_HTTP_CONCURRENCY (8, the
-// suite's HTTP_CONCURRENCY default), BENCH_VARIANTS ("a b c d": which load generators run),
+// suite's HTTP_CONCURRENCY default), BENCH_VARIANTS (which load generators run, in that order;
+// default b d c a),
 // BENCH_KDF_COST (1024: the target's password hashing cost; lower makes registering and logging
 // in large N quicker, the load generators' work is the same), QUEUE_RUNNER_V8_FLAGS (the Node runner's V8 flags, see tools/k6.sh), K6_LEGACY (an older
 // k6 binary: (a) and (b) also run on it, built with K6_COMPAT=legacy), BENCH_CPU_PROF (a
@@ -29,7 +30,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts';
@@ -214,6 +215,7 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
   let last: ProcSample = { rssMb: 0, hwmMb: 0, cpuSeconds: 0 };
   const sampler = setInterval(() => { const s = procSample(pid); if (s !== undefined) last = s; }, 100);
   const notes: string[] = [];
+  const load0 = loadavg()[0]!; // the machine's 1-minute load average: CPU seconds grow with contention
   try {
     // 1. log in (or, for the floor, just start)
     if (!await until(`${v.key}: ${n} users logged in`, 180_000, () => gone || conductor.counts.loggedIn + conductor.counts.errors >= n, 100)) notes.push('login timed out');
@@ -271,11 +273,13 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
       row.ownAdmissions = conductor.counts.ownAdmissions;
     }
     if (conductor.counts.protocolErrors > 0) notes.push(`${conductor.counts.protocolErrors} protocol errors`);
-    for (const [key, what] of [['wsErrors', 'websocket errors'], ['earlyCloses', 'closed before CONNECT'], ['connectErrors', 'CONNECT refused']] as const) {
-      if ((conductor.counts[key] ?? 0) > 0) notes.push(`${conductor.counts[key]} ${what}`);
+    // Why users failed, as the load generator reported it: fail_<what> → count.
+    for (const key of Object.keys(conductor.counts)) {
+      if (key.startsWith('fail_') && conductor.counts[key]! > 0) notes.push(`${conductor.counts[key]} ${key.slice(5)}`);
     }
     if (conductor.counts.disconnects > 0) notes.push(`${conductor.counts.disconnects} dropped`);
     row.errors = conductor.counts.errors;
+    notes.push(`load average ${load0.toFixed(1)} to ${loadavg()[0]!.toFixed(1)}`);
     row.cpuTotal = last.cpuSeconds; // the last sample before it exited (every 100 ms)
     row.note = notes.join('; ');
     if (child.exitCode !== 0 && child.exitCode !== null) row.note += `${row.note ? '; ' : ''}exit ${child.exitCode}`;
@@ -409,7 +413,8 @@ async function bench(): Promise<void> {
     const keys = only.split(/[\s,]+/);
     const unknown = keys.filter((k) => !['a', 'b', 'c', 'd'].includes(k));
     if (unknown.length > 0) throw new Error(`invalid BENCH_VARIANTS; reason: expected some of a, b, c, d, got ${JSON.stringify(only)}`);
-    variants.splice(0, variants.length, ...variants.filter((v) => keys.includes(v.key)));
+    // In the order given: the first load generator after the registrations meets a colder target.
+    variants.splice(0, variants.length, ...[...new Set(keys)].map((k) => variants.find((v) => v.key === k)!));
   }
   const legacy = process.env.K6_LEGACY;
   if (legacy !== undefined && legacy !== '') {

@@ -15,7 +15,7 @@ export class Conductor {
 
   /** Adds to the bench's counters, e.g. { loggedIn: 50 }. */
   async report(counts: Record<string, number>): Promise<void> {
-    const q = Object.keys(counts).map((k) => `${k}=${counts[k]}`).join('&');
+    const q = Object.keys(counts).map((k) => `${encodeURIComponent(k)}=${counts[k]}`).join('&');
     await http.asyncRequest('POST', `${this.url}/report?${q}`, null, { timeout: '10s' });
   }
 

@@ -35,8 +35,8 @@ export const options = {
 interface User { token: string; id: string; ws: WebSocket | undefined; queued: boolean }
 
 const counts = { loggedIn: 0, connected: 0, checked: 0, queued: 0, ownAdmissions: 0, left: 0, errors: 0 };
-/** Why sockets failed before CONNECT: the bench prints these beside the errors. */
-const failures = { wsErrors: 0, earlyCloses: 0, connectErrors: 0 };
+/** Why users failed after logging in: the bench prints fail_* counts beside the errors. */
+const failures = { 'fail_websocket error': 0, 'fail_closed before CONNECT': 0, 'fail_CONNECT refused': 0, 'fail_check failed': 0 };
 
 // At most HTTP_CONCURRENCY requests in flight; the rest wait their turn.
 let inFlight = 0;
@@ -70,6 +70,7 @@ async function check(u: User): Promise<void> {
     if (u.queued) counts.queued++;
   } catch {
     counts.errors++;
+    failures['fail_check failed']++;
   }
 }
 
@@ -118,7 +119,7 @@ function open(u: User, settled: () => void): void {
       ws.send(JOIN);
       void check(u).finally(settled);
     } else if (d.startsWith('44')) {
-      fail('connectErrors');
+      fail('fail_CONNECT refused');
     } else if (d.startsWith('42') && d.indexOf(u.id) !== -1) {
       try {
         const [event, p] = JSON.parse(d.substring(2)) as [string, { userId?: unknown; eventId?: unknown } | null];
@@ -128,8 +129,8 @@ function open(u: User, settled: () => void): void {
       }
     }
   };
-  ws.onerror = () => fail('wsErrors');
-  ws.onclose = () => fail('earlyCloses');
+  ws.onerror = () => fail('fail_websocket error');
+  ws.onclose = () => fail('fail_closed before CONNECT');
 }
 
 export default async function (): Promise<void> {

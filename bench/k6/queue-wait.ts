@@ -8,11 +8,11 @@
 //   wait → connect (all users connect at once) → drain (the users admitted at
 //   once leave, the processor admits one batch from the queue) → close.
 import exec from 'k6/execution';
-import { QueueApi, type Session } from '../../lib/api/client';
+import { ApiError, QueueApi, type Session } from '../../lib/api/client';
 import { admissionFilter, isOwnAdmission } from '../../lib/flow/admission';
 import { Latch, Semaphore } from '../../lib/flow/time';
 import { addWithMetadata, metrics } from '../../lib/metrics';
-import { createSocketIO, type SocketIOClient } from '../../lib/socketio';
+import { createSocketIO, SocketIOError, type SocketIOClient } from '../../lib/socketio';
 import { Conductor } from './conductor';
 import { envInt, envStr } from './env';
 
@@ -50,6 +50,8 @@ interface Waiting {
 const api = new QueueApi(API_URL, { timeoutMs: 60_000 });
 
 /** This VU's tallies (module state is per VU: each VU is its own runtime). */
+/** Why users failed after logging in (fail_<what>): the bench prints these beside the errors. */
+const failures: Record<string, number> = {};
 const counts = { loggedIn: 0, connected: 0, checked: 0, queued: 0, ownAdmissions: 0, left: 0, errors: 0, protocolErrors: 0, disconnects: 0 };
 
 // As lib/flow/user.ts: handlers every socket shares are defined once.
@@ -84,7 +86,11 @@ function open(n: number, session: Session, gate: Semaphore): Promise<Waiting> {
     socket.emit('join-queue', { eventId: EVENT_ID });
     counts.connected++;
     const checkedAt = Date.now();
-    const answer = await gate.run(() => api.check(token, EVENT_ID));
+    // A user whose check fails closes its socket, or it would keep the VU running.
+    const answer = await gate.run(() => api.check(token, EVENT_ID)).catch((err: unknown) => {
+      socket.close();
+      throw err;
+    });
     if (answer.queued) {
       addWithMetadata(metrics.queued, 1, { user: n, position: answer.position });
       metrics.positions.add(1, { position: String(answer.position) });
@@ -121,14 +127,16 @@ export default async function (): Promise<void> {
       users.push(u);
       counts.checked++;
       if (u.queued) counts.queued++;
-    } catch {
+    } catch (err) {
       counts.errors++;
+      const why = err instanceof SocketIOError ? `fail_Socket.IO ${err.kind}` : err instanceof ApiError ? `fail_check ${err.kind}` : 'fail_other';
+      failures[why] = (failures[why] ?? 0) + 1;
     }
   });
   sessions.length = 0;
   await Promise.all(opening);
   opening.length = 0;
-  await conductor.report({ connected: counts.connected, checked: counts.checked, queued: counts.queued, errors: counts.errors - (last - first - counts.loggedIn) });
+  await conductor.report({ connected: counts.connected, checked: counts.checked, queued: counts.queued, errors: counts.errors - (last - first - counts.loggedIn), ...failures });
 
   // Waiting: one admission timer per queued user, as in the suite's flow. In the
   // drain DRAIN_LEAVERS of the users admitted at once leave, so the processor
