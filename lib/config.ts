@@ -52,6 +52,12 @@ export interface RunConfig {
    * count a batch's admissions, so batch sizes are not measured.
    */
   roomNotify: 'room' | 'user';
+  /**
+   * After a queued user's timeout, when Redis already shows it active: how long
+   * its own queue-entry-allowed may still arrive, so a slow announcement (told
+   * late) is told apart from none at all (silent admission).
+   */
+  notifyGraceMs: number;
   probeIntervalMs: number;
   /** After the last scheduled arrival, time allowed for its login and check. */
   arrivalGraceMs: number;
@@ -110,6 +116,7 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
     userPrefix: str(env, 'USER_PREFIX', 'loadtest'),
     userDomain: str(env, 'USER_DOMAIN', 'test.com'),
     roomNotify: oneOf(env, 'ROOM_NOTIFY', ['room', 'user'] as const, 'room'),
+    notifyGraceMs: int(env, 'NOTIFY_GRACE_MS', 10_000, { min: 0, max: 600_000 }),
     probeIntervalMs: int(env, 'PROBE_INTERVAL_MS', 250, { min: 20 }),
     // A split run's instances start their arrivals a little apart unless START_AT is shared: more grace.
     arrivalGraceMs: int(env, 'ARRIVAL_GRACE_MS', int(env, 'INSTANCES', 1, { min: 1, max: 1000 }) > 1 ? 5000 : 2000, { min: 0 }),
@@ -178,7 +185,7 @@ export function admissionTimeoutMs(c: RunConfig, position: number): number {
 /** Longest a whole run may take: every wait inside it is shorter. */
 export function maxRunMs(c: RunConfig): number {
   const worstPosition = Math.max(1, expectedQueued(c));
-  return arrivalSpanMs(c) + checkInTimeoutMs(c) + admissionTimeoutMs(c, worstPosition) + Math.max(c.dwellMs, c.holders > 0 ? holdersLeaveMs(c) : 0) + c.httpTimeoutMs + 30_000;
+  return arrivalSpanMs(c) + checkInTimeoutMs(c) + admissionTimeoutMs(c, worstPosition) + c.notifyGraceMs + Math.max(c.dwellMs, c.holders > 0 ? holdersLeaveMs(c) : 0) + c.httpTimeoutMs + 30_000;
 }
 
 /**

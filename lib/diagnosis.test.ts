@@ -131,3 +131,21 @@ test('admissions nobody in the room heard: the sockets may not be in the room (a
   }), cfg, true);
   assert.ok(!heard.some((n) => /may not have been in the room/.test(n)), 'the observer heard admissions: the room works, these users were not told');
 });
+
+test('admissions told after the timeout: slow announcements (room fan-out), neither silent admission nor starvation', () => {
+  const notes = diagnose(data({
+    queue_queued: { values: { count: 1800 } },
+    queue_admission_timeouts: { values: { count: 300 } },
+    queue_admission_told_late: { values: { count: 300 } },
+    queue_probe_stalled_samples: { values: { count: 12 } },
+    queue_probe_samples: { values: { count: 240 } },
+  }), cfg, true);
+  assert.ok(notes.some((n) => /^300 of 300 queued user\(s\) that timed out .* not silent admission .* the room's fan-out, not the queue, limited this run/.test(n)), notes.join('\n'));
+  assert.ok(!notes.some((n) => /stalled|starved|admitted without being told/.test(n)), notes.join('\n'));
+  const user = diagnose(data({
+    queue_admission_timeouts: { values: { count: 3 } },
+    queue_admission_told_late: { values: { count: 3 } },
+    queue_probe_samples: { values: { count: 40 } },
+  }), { ...cfg, roomNotify: 'user' }, true);
+  assert.ok(user.some((n) => /too busy to deliver them in time/.test(n)) && !user.some((n) => /fan-out/.test(n)), user.join('\n'));
+});

@@ -75,6 +75,7 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
   const activeMax = value(data, 'queue_probe_active', 'max');
 
   const silent = kindCount(data, 'silent_admission');
+  const toldLate = value(data, 'queue_admission_told_late', 'count') ?? 0;
   const observerJoined = (value(data, 'queue_observer_joined', 'count') ?? 0) > 0;
   const observerHeard = value(data, 'queue_observer_admissions', 'count') ?? 0;
   const probeErrors = value(data, 'queue_probe_errors', 'count') ?? 0;
@@ -91,11 +92,20 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
   }
   if (timeouts > 0 && silent > 0) {
     notes.push(`${timeouts} queued user(s) timed out and ${silent} of them were already active in Redis: they were admitted without being told (silent admission, defect 2), so the queue did not starve; check that the processor emits queue-entry-allowed with each admitted user's id to the room.`);
-  } else if (stalled > 0) {
+  }
+  if (toldLate > 0) {
+    const why = cfg.roomNotify === 'room'
+      ? `every admission goes to every socket of the room (ROOM_NOTIFY=room), so a batch is batch × room-size frames: the room's fan-out, not the queue, limited this run (on one machine the load generator parsing those frames shares the CPU with the room). To measure the queue itself use fewer USERS, more room processes, or a room that tells only the admitted user (ROOM_NOTIFY=user; the reference room's TARGET_NOTIFY=user).`
+      : 'the room, or the load generator, was too busy to deliver them in time.';
+    notes.push(`${toldLate} of ${timeouts} queued user(s) that timed out were already active in Redis and heard their own queue-entry-allowed after their timeout (within NOTIFY_GRACE_MS): the announcements were slow, not missing, so this is not silent admission and the queue did not starve; ${why}`);
+  }
+  // Timeouts the two notes above explain need no guess at starvation.
+  const explained = toldLate > 0 || (timeouts > 0 && silent > 0);
+  if (!explained && stalled > 0) {
     notes.push(`the processor looks stalled: users waited in the queue with free slots for more than two processor intervals (${2 * cfg.processorIntervalMs} ms); check that the queue processor runs and that QUEUE_PROCESSOR_INTERVAL matches the target; if users were still admitted, it is overloaded (with thousands in the room, announcing a batch takes seconds).`);
-  } else if (timeouts > 0 && activeMax !== undefined && activeMax >= cfg.queueThreshold) {
+  } else if (!explained && timeouts > 0 && activeMax !== undefined && activeMax >= cfg.queueThreshold) {
     notes.push(`the queue starved: ${timeouts} queued user(s) timed out while the active set stayed full; admitted users never freed their slot (check that leave removes them from active:{eventId}, or its TTL).`);
-  } else if (timeouts > 0) {
+  } else if (!explained && timeouts > 0) {
     notes.push(`${timeouts} queued user(s) were never told of their admission in time; see queue_invariant_violations{kind:silent_admission} and the processor's interval.`);
   }
   const unsettled = unsettledByMs(data.metrics);

@@ -16,6 +16,8 @@ export const metrics = {
   admissionLate: new Counter('queue_admission_late'),
   /** queued users never admitted within their timeout */
   admissionTimeouts: new Counter('queue_admission_timeouts'),
+  /** of those, users Redis showed active whose own queue-entry-allowed came after the timeout, within NOTIFY_GRACE_MS: told late, not silently admitted */
+  admissionToldLate: new Counter('queue_admission_told_late'),
   /** |reported position - (ZRANK + 1)| right after check */
   positionError: new Trend('queue_position_error'),
   /** positions handed out, tagged by position (each must be given once) */

@@ -177,7 +177,13 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
     addWithMetadata(metrics.admissionTimeouts, 1, { user: ctx.n, position: answer.position, bound_ms: bound });
     // Was it admitted without being told? (defect 2: the client's view and Redis differ)
     const status = await ctx.http.run(() => ctx.api.status(token, ctx.eventId));
-    if (status.status === 'active') violation('silent_admission');
+    if (status.status === 'active') {
+      // Admitted, but is the announcement missing or only slow (a room-wide fan-out
+      // of thousands of frames per batch)? Only one that never comes is silent.
+      const late = await admitted.wait(ctx.cfg.notifyGraceMs);
+      if (late === undefined) violation('silent_admission');
+      else addWithMetadata(metrics.admissionToldLate, 1, { user: ctx.n, position: answer.position, late_ms: late.at - (checkedAt + timeout) });
+    }
     return { socket, admitted: false };
   }
   const waited = got.at - checkedAt;

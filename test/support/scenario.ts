@@ -37,13 +37,15 @@ export interface StackOptions {
   faults?: string[];
   /** The processor's first tick; default 'random', so no verdict depends on the timer's phase. */
   phaseMs?: number | 'random';
+  /** Who hears queue-entry-allowed (TARGET_NOTIFY); default 'room', the contract's. */
+  notify?: 'room' | 'user';
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const redis = await startRedis();
   try {
     const target = await startTarget(
-      { port: 0, threshold: opts.threshold, processorIntervalMs: opts.intervalMs, redisUrl: redis.url, faults: opts.faults ?? [], kdfCost: 1024, processorPhaseMs: opts.phaseMs ?? 'random' },
+      { port: 0, threshold: opts.threshold, processorIntervalMs: opts.intervalMs, redisUrl: redis.url, faults: opts.faults ?? [], kdfCost: 1024, processorPhaseMs: opts.phaseMs ?? 'random', ...(opts.notify !== undefined ? { notify: opts.notify } : {}) },
       { log: () => undefined },
     );
     return { redis, target, stop: async () => { await target.close(); await redis.stop(); } };
@@ -115,6 +117,8 @@ export interface ScenarioRun {
    * the Node runner (QUEUE_K6_RUNTIME=node), the only one with the switch.
    */
   spread?: string | null;
+  /** The room's TARGET_NOTIFY; the run gets the matching ROOM_NOTIFY. */
+  notify?: 'room' | 'user';
 }
 
 /** The QUEUE_RUNNER_SPREAD a run gets (see ScenarioRun.spread); '' when off. */
@@ -124,7 +128,7 @@ export function spreadOf(run: Pick<ScenarioRun, 'spread'>): string {
 
 /** Starts Redis and the target, runs the scenario against them, stops both. */
 export async function runScenario(run: ScenarioRun): Promise<RunResult> {
-  const stack = await startStack({ threshold: run.threshold, intervalMs: run.intervalMs, faults: run.faults, phaseMs: run.phaseMs });
+  const stack = await startStack({ threshold: run.threshold, intervalMs: run.intervalMs, faults: run.faults, phaseMs: run.phaseMs, notify: run.notify });
   const spread = spreadOf(run);
   try {
     return await runK6(run.scenario, {
@@ -134,6 +138,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       USER_PASSWORD: 'e2e-password',
       QUEUE_THRESHOLD: String(run.threshold),
       QUEUE_PROCESSOR_INTERVAL: String(run.intervalMs),
+      ...(run.notify !== undefined ? { ROOM_NOTIFY: run.notify } : {}),
       ...run.env,
     }, run.timeoutMs ?? 120_000, run.args ?? [], run.keepResults === true);
   } finally {
