@@ -686,6 +686,8 @@ async function main(): Promise<number> {
     const ours = (machineAtEnd.ours - machineAtStart.ours) / total;
     machine = { cores, seconds: total / cores, busyShare: busy, thisRunShare: ours, othersShare: Math.max(0, busy - ours) };
   }
+  // Stopped at SCALE_TIMEOUT_S: exit 1, whatever the stopped instances returned.
+  if (timedOut) code = 1;
   const result = {
     plan, limits, budget: b, eventId,
     startAt: new Date(startAt).toISOString(),
@@ -743,7 +745,6 @@ async function main(): Promise<number> {
   say(`waits in the queue: avg ${s1(result.waits.avgS)}, max ${s1(result.waits.maxS)}; ${n0(result.waits.lateBeyondBound)} of ${n0(fromQueue)} admitted later than the scenario's bound for their position (reported, not failed on: make scale's queued users wait what is left of SCALE_TIMEOUT_S)${result.waits.toldLate > 0 ? `; ${n0(result.waits.toldLate)} told after their timeout` : ''}`);
   say(`users: admitted at once ${n0(immediate)} + queued ${n0(queued)} = ${n0(immediate + queued)} of USERS ${n0(plan.users)}; admitted from the queue ${n0(fromQueue)}; completed ${n0(completed)}: ${accounted ? 'every user accounted for' : 'NOT every user accounted for'}`);
   const verdictLine = timedOut ? `none: the run passed SCALE_TIMEOUT_S=${plan.timeoutS} s and was stopped; the counts above are from its samples so far` : verdict === undefined ? 'no verdict' : `${result.verdict.passed ? 'passed' : 'FAILED'} over ${result.verdict.instancesFound} of ${plan.instances} instances`;
-  if (timedOut) code = 1;
   say(`verdict: ${verdictLine} (exit ${code})${summaryPath && !timedOut ? `: ${summaryPath}` : ''}${reportPath && !timedOut ? `, report ${reportPath}` : ''}`);
   const prefix = summaryPath !== undefined && !timedOut ? summaryPath.replace(/(-verdict)?\.json$/, '') : samplePaths[0]?.replace(/-i\d+of\d+\.ndjson\.gz$/, '');
   if (prefix !== undefined) {

@@ -185,3 +185,30 @@ test('make scale refuses a plan the machine cannot hold, with one line saying wh
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr.trim(), 'scale: invalid USERS; reason: expected an integer from 1 to 1000000, got "lots"');
 });
+
+test('make scale stopped at SCALE_TIMEOUT_S: no verdict, but how far it got, from the samples, and exit 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'queue-k6-scale-timeout-'));
+  try {
+    // 2,000 arrivals 20 ms apart take 40 s: a 30 s budget (15 s of it to start the instances) stops them mid-way.
+    const r = await runScaleScript({
+      USERS: '2000', INSTANCES: '2', TARGET_PROCESSES: '2', QUEUE_THRESHOLD: '500', QUEUE_PROCESSOR_INTERVAL: '2000',
+      ARRIVAL_DELAY_MS: '20', USERS_PER_VU: '500', SCALE_TIMEOUT_S: '30', RESULTS_DIR: join(dir, 'results'), RUN_DIR: join(dir, 'run'),
+    }, 120_000);
+    const why = `exit ${r.code}\n--- stderr (tail)\n${r.stderr.slice(-3000)}\n--- stdout (tail)\n${r.stdout.slice(-4000)}`;
+    assert.equal(r.code, 1, why);
+    assert.match(r.stderr, /^scale: the run passed SCALE_TIMEOUT_S=30 s: stopping it$/m, why);
+    assert.match(r.stdout, /^scale: verdict: none: the run passed SCALE_TIMEOUT_S=30 s and was stopped; the counts above are from its samples so far \(exit 1\)$/m, why);
+    const users = /^scale: users: admitted at once ([\d,]+) \+ queued ([\d,]+) = [\d,]+ of USERS 2,000; .*: NOT every user accounted for$/m.exec(r.stdout);
+    assert.ok(users !== null, why);
+    assert.ok(Number(users[1]!.replace(/,/g, '')) > 0, `some users got in before the stop\n${why}`);
+    assert.match(r.stdout, /^scale: CPU per user \([\d,]+ users connected\): .* USERS=2,000 need \d+\.\d s of the whole machine/m, why);
+    const numbers = readdirSync(join(dir, 'results')).find((f) => f.endsWith('-scale.json'));
+    assert.ok(numbers !== undefined, why);
+    const n = JSON.parse(readFileSync(join(dir, 'results', numbers), 'utf8')) as ScaleNumbers;
+    assert.equal(n.counts.accounted, false);
+    assert.equal(n.verdict.exitCode, 1);
+    assert.ok(n.counts.socketConnects > 0 && n.counts.socketConnects < 2000, why);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
