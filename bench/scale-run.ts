@@ -436,7 +436,7 @@ async function main(): Promise<number> {
   if (arrivalsS > ACTIVE_TTL_S) {
     // The room's active set has one TTL, renewed only on an add (queue-contract): nobody is added while
     // the admitted users hold through the arrivals, so it expires at once and is refilled from the queue.
-    say(`note: the arrival phase takes ${s1(arrivalsS)}, longer than the active set's ${ACTIVE_TTL_S} s TTL: the users admitted at once hold their slot until it ends, so the whole set expires mid-run and the processor refills it from the queue; the counts of that run are not judged (arrivals under ${ACTIVE_TTL_S} s need ARRIVAL_DELAY_MS <= ${Math.floor(((ACTIVE_TTL_S * 1000) - plan.arrivalGraceMs) / Math.max(1, plan.users - 1))} or fewer USERS)`);
+    say(`note: the arrival phase takes ${s1(arrivalsS)}, longer than the active set's ${ACTIVE_TTL_S} s TTL: the users admitted at once hold their slot until it ends, so the whole set expires mid-run and the processor refills it from the queue; the run's counts then measure the TTL, not the threshold (arrivals under ${ACTIVE_TTL_S} s need ARRIVAL_DELAY_MS <= ${Math.floor(((ACTIVE_TTL_S * 1000) - plan.arrivalGraceMs) / Math.max(1, plan.users - 1))} or fewer USERS)`);
   }
   say(`limits: ${n0(limits.openFiles)} open files per process, ${n0(limits.ephemeralPorts)} ephemeral ports per destination; plan: about ${n0(b.filesPerInstance)} files per k6 instance, ${n0(b.socketsPerProcess)} sockets (${n0(b.filesPerProcess)} files) per room process and destination port, up to ${n0(b.httpConnections)} HTTP connections to the shared port`);
 
