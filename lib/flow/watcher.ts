@@ -3,7 +3,7 @@
 // event's Socket.IO room, times the processor's batches and sizes them against
 // the free slots. It stops once the room is empty again, or at the run's bound.
 import type { QueueApi } from '../api/client';
-import { accountEmail, arrivalSpanMs, expectedImmediate, expectedQueued, maxRunMs, type RunConfig } from '../config';
+import { accountEmail, arrivalSpanMs, arrivalsOverMs, expectedImmediate, expectedQueued, maxRunMs, type RunConfig } from '../config';
 import { addWithMetadata, checked, metrics, violation } from '../metrics';
 import { checkBatch, checkCounts, checkPeak, irregularTick, looksStalled, tickToleranceMs, type Counts } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
@@ -113,6 +113,13 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
   // (its failures are already counted in queue_probe_errors, which fails the run).
   const giveUpMs = Math.max(15_000, 3 * ctx.cfg.processorIntervalMs);
   let lastAnswer = Date.now();
+  // Nobody queued and the active set unchanged for longer than any user still holds
+  // its slot: the users' flows are over, even if the room never frees the slots
+  // (a room that does not release them would otherwise keep the run until the
+  // active set's TTL, 300 s, or maxRunMs).
+  const settledMs = Math.max(3 * ctx.cfg.probeIntervalMs, ctx.cfg.dwellMs + 2 * ctx.cfg.processorIntervalMs);
+  let lastActive = -1;
+  let activeSince = 0;
   try {
     while (Date.now() < deadline) {
       const c = ctx.probe.enabled ? await ctx.probe.counts() : undefined;
@@ -145,6 +152,12 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
       if (c.depth > 0 || c.active > 0) seenUsers = true;
       emptySamples = c.depth === 0 && c.active === 0 ? emptySamples + 1 : 0;
       if (seenUsers && emptySamples >= 3 && Date.now() > arrivalsDone) break;
+      if (c.active !== lastActive || c.depth > 0) {
+        lastActive = c.active;
+        activeSince = Date.now();
+      } else if (seenUsers && Date.now() > ctx.startAt + arrivalsOverMs(ctx.cfg) && Date.now() - activeSince > settledMs) {
+        break;
+      }
       await sleepMs(ctx.cfg.probeIntervalMs);
     }
     if (ctx.checkPeak && seenUsers) {
