@@ -1,7 +1,9 @@
 // The probe scenario: one VU that watches the waiting room while the users run.
 // It samples Redis (queue depth, active count) and, as an observer in the
 // event's Socket.IO room, times the processor's batches and sizes them against
-// the free slots. It stops once the room is empty again, or at the run's bound.
+// the free slots. It stops once the room is empty again, once nobody is queued
+// and the active set has stood still longer than anyone holds a slot, or at the
+// run's bound.
 import type { QueueApi } from '../api/client';
 import { accountEmail, arrivalSpanMs, arrivalsOverMs, expectedImmediate, expectedQueued, maxRunMs, type RunConfig } from '../config';
 import { addWithMetadata, checked, metrics, violation } from '../metrics';
@@ -118,6 +120,7 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
   // (a room that does not release them would otherwise keep the run until the
   // active set's TTL, 300 s, or maxRunMs).
   const settledMs = Math.max(3 * ctx.cfg.probeIntervalMs, ctx.cfg.dwellMs + 2 * ctx.cfg.processorIntervalMs);
+  const arrivalsOver = ctx.startAt + arrivalsOverMs(ctx.cfg);
   let lastActive = -1;
   let activeSince = 0;
   try {
@@ -155,7 +158,7 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
       if (c.active !== lastActive || c.depth > 0) {
         lastActive = c.active;
         activeSince = Date.now();
-      } else if (seenUsers && Date.now() > ctx.startAt + arrivalsOverMs(ctx.cfg) && Date.now() - activeSince > settledMs) {
+      } else if (seenUsers && Date.now() > arrivalsOver && Date.now() - activeSince > settledMs) {
         break;
       }
       await sleepMs(ctx.cfg.probeIntervalMs);
