@@ -41,8 +41,8 @@ const FINISH_RESERVE_MS = 120_000;
  * machine's cores are saturated a connect waits behind the CPU, and p(95)<2000 still judges its time.
  */
 const CONNECT_TIMEOUT_MS = 30_000;
-/** The active set's TTL in the room (queue-contract: one TTL for the whole set, renewed on each add). */
-const ACTIVE_TTL_S = ACTIVE_TTL_SECONDS;
+/** The active set's TTL in the room (queue-contract: one TTL for the whole set, renewed on each add; TARGET_ACTIVE_TTL_S). */
+const activeTtlS = (): number => intParam(process.env, 'TARGET_ACTIVE_TTL_S', ACTIVE_TTL_SECONDS, 1, 86_400);
 /** How often make scale prints a progress line during the run. */
 const PROGRESS_MS = 30_000;
 /** The counters a run stopped at SCALE_TIMEOUT_S is described by, summed from its samples. */
@@ -433,10 +433,11 @@ async function main(): Promise<number> {
 
   say(`${n0(plan.users)} users over ${plan.instances} k6 instances (${n0(b.usersPerInstance)} users, ${b.vusPerInstance} VUs each at most), room of ${plan.processes} processes (notify ${plan.notify}), threshold ${plan.threshold}, interval ${plan.intervalMs} ms, dwell ${plan.dwellMs} ms, arrivals ${plan.arrivalDelayMs} ms apart`);
   const arrivalsS = ((plan.users - 1) * plan.arrivalDelayMs + plan.arrivalGraceMs) / 1000;
-  if (arrivalsS > ACTIVE_TTL_S) {
+  const ttlS = activeTtlS();
+  if (arrivalsS > ttlS) {
     // The room's active set has one TTL, renewed only on an add (queue-contract): nobody is added while
     // the admitted users hold through the arrivals, so it expires at once and is refilled from the queue.
-    say(`note: the arrival phase takes ${s1(arrivalsS)}, longer than the active set's ${ACTIVE_TTL_S} s TTL: the users admitted at once hold their slot until it ends, so the whole set expires mid-run and the processor refills it from the queue; the run's counts then measure the TTL, not the threshold (arrivals under ${ACTIVE_TTL_S} s need ARRIVAL_DELAY_MS <= ${Math.floor(((ACTIVE_TTL_S * 1000) - plan.arrivalGraceMs) / Math.max(1, plan.users - 1))} or fewer USERS)`);
+    say(`note: the arrival phase takes ${s1(arrivalsS)}, longer than the active set's ${ttlS} s TTL: the users admitted at once hold their slot until it ends, so the whole set expires mid-run and the processor refills it from the queue; the run's counts then measure the TTL, not the threshold (arrivals under ${ttlS} s need ARRIVAL_DELAY_MS <= ${Math.floor(((ttlS * 1000) - plan.arrivalGraceMs) / Math.max(1, plan.users - 1))} or fewer USERS)`);
   }
   say(`limits: ${n0(limits.openFiles)} open files per process, ${n0(limits.ephemeralPorts)} ephemeral ports per destination; plan: about ${n0(b.filesPerInstance)} files per k6 instance, ${n0(b.socketsPerProcess)} sockets (${n0(b.filesPerProcess)} files) per room process and destination port, up to ${n0(b.httpConnections)} HTTP connections to the shared port`);
 

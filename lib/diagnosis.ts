@@ -18,6 +18,7 @@ const KINDS: Record<ViolationKind, string> = {
   position_changed: 'a refresh moved a queued user back (defect 5)',
   score_changed: 'a refresh changed a queued user\'s join score in the ZSET: it was re-queued at the back (defect 5)',
   redis_counts_mismatch: 'at the peak Redis did not hold exactly the admitted and the queued users (defect 1/6)',
+  admission_expired: 'admitted users that had not left were no longer in the active set when they left: the set\'s one TTL (300 s in the contract, reset on every add) ran out while they held their slots, or the room dropped them, so the room counted fewer users than were inside and could admit up to QUEUE_THRESHOLD more (defect 1/6); give each admission its own expiry (for example a ZSET scored by admission time) instead of one TTL for the whole set',
 };
 
 /** What each guarded metric catches, for the notes on failed thresholds. */

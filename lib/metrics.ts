@@ -105,7 +105,7 @@ export function violation(kind: ViolationKind, count = 1): void {
 }
 
 /** What an invariant's rule is judged on: how many times it was checked. */
-export type CheckKind = 'own_state' | 'fifo' | 'silent_admission' | 'reconnect_score' | 'peak';
+export type CheckKind = 'own_state' | 'fifo' | 'silent_admission' | 'reconnect_score' | 'peak' | 'held_slot';
 
 export function checked(kind: CheckKind): void {
   metrics.invariantChecks.add(1, { kind });

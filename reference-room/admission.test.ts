@@ -39,3 +39,30 @@ describe('atomic admission', () => {
     }
   });
 });
+
+describe('the active set has one TTL for all its members', () => {
+  let s: Stack;
+  let users: TestUser[];
+  before(async () => {
+    s = await startStack({ threshold: 2, processorIntervalMs: 60_000, activeTtlSeconds: 1 });
+    users = await registerUsers(s.url, 3);
+  });
+  after(() => s.stop());
+
+  it('it expires whole, under users that never left, and the room admits past its threshold', async () => {
+    const ev = newEventId();
+    const [a, b, c] = users as [TestUser, TestUser, TestUser];
+    assert.equal((await check(s.url, a, ev)).body.queued, false);
+    assert.equal((await check(s.url, b, ev)).body.queued, false);
+    const ttl = await s.redis.pttl(`active:${ev}`);
+    assert.ok(ttl > 0 && ttl <= 1000, `each add sets the TTL (TARGET_ACTIVE_TTL_S=1): ${ttl} ms`);
+    const deadline = Date.now() + 5000;
+    while (await s.redis.exists(`active:${ev}`) === 1) {
+      assert.ok(Date.now() < deadline, 'the set did not expire within 5 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Neither a nor b left, yet a third user is admitted: three inside at threshold 2.
+    assert.equal((await check(s.url, c, ev)).body.queued, false);
+    assert.equal(await s.redis.sismember(`active:${ev}`, a.id), 0);
+  });
+});

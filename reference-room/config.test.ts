@@ -22,6 +22,7 @@ describe('config', () => {
     assert.equal(c.racyWindowMs, 100);
     assert.equal(c.processes, 1);
     assert.equal(c.notify, 'room');
+    assert.equal(c.activeTtlSeconds, 300);
     assert.deepEqual(c.faults, []);
     assert.ok(c.jwtSecret.length >= 32, 'a random secret');
     assert.notEqual(configFromEnv(env({})).jwtSecret, c.jwtSecret);
@@ -32,11 +33,12 @@ describe('config', () => {
       TARGET_PORT: '0', TARGET_HOST: '::1', QUEUE_THRESHOLD: '10', QUEUE_PROCESSOR_INTERVAL: '5000', TARGET_FAULTS: ' lifo, over-admit ,',
       JWT_SECRET: 'a-secret-of-enough-length', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'secret', TARGET_KDF_COST: '1024',
       TARGET_PING_INTERVAL_MS: '1000', TARGET_PING_TIMEOUT_MS: '2000', RACY_WINDOW_MS: '0', TARGET_PROCESSES: '3', TARGET_NOTIFY: 'user',
+      TARGET_ACTIVE_TTL_S: '5',
     }));
     assert.deepEqual({ ...c }, {
       port: 0, host: '::1', threshold: 10, processorIntervalMs: 5000, redisUrl: 'redis://127.0.0.1:6379', faults: ['lifo', 'over-admit'],
       jwtSecret: 'a-secret-of-enough-length', adminEmail: 'a@b.co', adminPassword: 'secret', kdfCost: 1024,
-      pingIntervalMs: 1000, pingTimeoutMs: 2000, racyWindowMs: 0, processes: 3, notify: 'user',
+      pingIntervalMs: 1000, pingTimeoutMs: 2000, racyWindowMs: 0, processes: 3, notify: 'user', activeTtlSeconds: 5,
     });
   });
 
@@ -52,6 +54,7 @@ describe('config', () => {
     assert.throws(() => configFromEnv(env({ ADMIN_EMAIL: 'a@b.co' })), /ADMIN_EMAIL\/ADMIN_PASSWORD; reason: expected both set or neither/);
     assert.throws(() => configFromEnv(env({ TARGET_PROCESSES: '0' })), { message: 'invalid TARGET_PROCESSES; reason: expected an integer from 1 to 64, got 0' });
     assert.throws(() => configFromEnv(env({ TARGET_PROCESSES: 'two' })), /invalid TARGET_PROCESSES; reason: expected an integer from 1 to 64, got "two"/);
+    assert.throws(() => configFromEnv(env({ TARGET_ACTIVE_TTL_S: '0' })), { message: 'invalid TARGET_ACTIVE_TTL_S; reason: expected an integer from 1 to 86400, got 0' });
     assert.throws(() => configFromEnv(env({ TARGET_NOTIFY: 'everyone' })), { message: 'invalid TARGET_NOTIFY; reason: expected one of: room, user, got "everyone"' });
     assert.throws(() => configFromEnv(env({ TARGET_PROCESSES: '8', TARGET_PORT: '65530' })),
       /invalid TARGET_PORT; reason: expected a port that leaves room for the 8 per-process ports above it \(at most 65527\), got 65530/);

@@ -3,6 +3,7 @@
 // error names the setting, what is allowed and what was given.
 import { randomBytes } from 'node:crypto';
 import { FAULT_NAMES, validateFaults } from './faults.ts';
+import { ACTIVE_TTL_SECONDS } from './store.ts';
 
 export interface TargetConfig {
   /** TCP port; 0 picks a free one. */
@@ -42,6 +43,11 @@ export interface TargetConfig {
    * system) or 'user' (only the admitted user's own sockets, room `user:{id}`).
    */
   notify: NotifyMode;
+  /**
+   * The active set's TTL in seconds (TARGET_ACTIVE_TTL_S), reset on every add: one
+   * TTL for the whole set, so it can expire all at once (the contract says 300 s).
+   */
+  activeTtlSeconds: number;
 }
 
 export const NOTIFY_MODES = ['room', 'user'] as const;
@@ -58,6 +64,7 @@ export const DEFAULTS = {
   racyWindowMs: 100,
   processes: 1,
   notify: 'room',
+  activeTtlSeconds: ACTIVE_TTL_SECONDS,
 } as const;
 
 /** Environment variable for each setting, used in error messages and the README. */
@@ -78,6 +85,7 @@ export const ENV_NAMES: Record<keyof TargetConfig, string> = {
   processorPhaseMs: 'TARGET_PROCESSOR_PHASE',
   processes: 'TARGET_PROCESSES',
   notify: 'TARGET_NOTIFY',
+  activeTtlSeconds: 'TARGET_ACTIVE_TTL_S',
 };
 
 export class ConfigError extends Error {
@@ -119,6 +127,7 @@ const LIMITS = {
   pingTimeoutMs: [100, 3_600_000],
   racyWindowMs: [0, 60_000],
   processes: [1, MAX_PROCESSES],
+  activeTtlSeconds: [1, 86_400],
 } as const;
 
 type IntKey = keyof typeof LIMITS;
@@ -176,7 +185,7 @@ function isPowerOfTwo(n: number): boolean {
 /** Reads the environment (main.ts): errors name the variable, e.g. "invalid QUEUE_THRESHOLD; ...". */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TargetConfig {
   const partial: Partial<TargetConfig> = {};
-  const ints: IntKey[] = ['port', 'threshold', 'processorIntervalMs', 'kdfCost', 'pingIntervalMs', 'pingTimeoutMs', 'racyWindowMs', 'processes'];
+  const ints: IntKey[] = ['port', 'threshold', 'processorIntervalMs', 'kdfCost', 'pingIntervalMs', 'pingTimeoutMs', 'racyWindowMs', 'processes', 'activeTtlSeconds'];
   for (const k of ints) {
     const raw = env[ENV_NAMES[k]];
     if (raw !== undefined && raw !== '') {

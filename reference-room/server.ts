@@ -93,7 +93,7 @@ export async function startTarget(partial: Partial<TargetConfig>, opts: StartOpt
     throw new Error(`cannot reach Redis at ${redactUrl(config.redisUrl)}: ${errorMessage(err)}`);
   }
 
-  const store = new QueueStore(redis, config.threshold);
+  const store = new QueueStore(redis, config.threshold, config.activeTtlSeconds);
   const users = new UserStore(redis, config.kdfCost);
   if (opts.ensureAdmin !== false && config.adminEmail !== undefined && config.adminPassword !== undefined) {
     await users.ensureAdmin(config.adminEmail, config.adminPassword);

@@ -3,6 +3,7 @@
 // lives here too, so both paths share the keys and the answer shape.
 import type { Redis } from 'ioredis';
 
+/** The contract's TTL of the active set (the room's TARGET_ACTIVE_TTL_S default). */
 export const ACTIVE_TTL_SECONDS = 300;
 export const SESSION_TTL_SECONDS = 3600;
 
@@ -128,7 +129,7 @@ export class QueueStore {
   private readonly statusScript: ScriptFn;
   private readonly batchScript: ScriptFn;
 
-  constructor(private readonly redis: Redis, private readonly threshold: number) {
+  constructor(private readonly redis: Redis, private readonly threshold: number, private readonly activeTtlSeconds = ACTIVE_TTL_SECONDS) {
     this.checkScript = defineScript(redis, 'targetQueueCheck', CHECK_LUA);
     this.statusScript = defineScript(redis, 'targetQueueStatus', STATUS_LUA);
     this.batchScript = defineScript(redis, 'targetQueueBatch', BATCH_LUA);
@@ -137,7 +138,7 @@ export class QueueStore {
   /** Atomic check: one script, no window between the count and the write. */
   async check(eventId: string, userId: string, opts: { requeue: boolean; now?: number }): Promise<CheckOutcome> {
     const r = (await this.checkScript(queueKey(eventId), activeKey(eventId), userId, this.threshold,
-      opts.now ?? Date.now(), ACTIVE_TTL_SECONDS, opts.requeue ? 1 : 0)) as [string, number, number];
+      opts.now ?? Date.now(), this.activeTtlSeconds, opts.requeue ? 1 : 0)) as [string, number, number];
     return toCheckOutcome(r[0], r[1], r[2]);
   }
 
@@ -159,7 +160,7 @@ export class QueueStore {
     if (opts.windowMs > 0) await new Promise((r) => setTimeout(r, opts.windowMs));
     if (count < this.threshold) {
       await this.redis.sadd(a, userId);
-      await this.redis.expire(a, ACTIVE_TTL_SECONDS);
+      await this.redis.expire(a, this.activeTtlSeconds);
       return { state: 'admitted', currentUsers: count };
     }
     await this.redis.zadd(q, Date.now(), userId);
@@ -196,7 +197,7 @@ export class QueueStore {
   /** One processor batch for one event, atomic. */
   async admitBatch(eventId: string, opts: { lifo: boolean; overAdmit: boolean }): Promise<BatchOutcome> {
     const r = (await this.batchScript(queueKey(eventId), activeKey(eventId), this.threshold,
-      opts.lifo ? 1 : 0, opts.overAdmit ? 1 : 0, ACTIVE_TTL_SECONDS)) as (number | string)[];
+      opts.lifo ? 1 : 0, opts.overAdmit ? 1 : 0, this.activeTtlSeconds)) as (number | string)[];
     return { before: Number(r[0]), queueSize: Number(r[1]), admitted: r.slice(2).map(String) };
   }
 

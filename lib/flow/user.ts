@@ -6,7 +6,7 @@ import exec from 'k6/execution';
 import { ApiError, type CheckAnswer, type QueueApi } from '../api/client';
 import { accountEmail, admissionBoundMs, admissionTimeoutMs, checkInTimeoutMs, type RunConfig } from '../config';
 import { addWithMetadata, checked, metrics, violation } from '../metrics';
-import { checkFifoOnAdmission, checkOwnState, checkReconnect, classifyBothStates, estimateErrorMs, positionError, type OwnState } from '../redis/invariants';
+import { checkFifoOnAdmission, checkHeldSlot, checkOwnState, checkReconnect, classifyBothStates, estimateErrorMs, positionError, type OwnState } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, SocketIOError, type SocketIOClient } from '../socketio';
 import { admissionFilter, isOwnAdmission } from './admission';
@@ -114,6 +114,15 @@ async function checkState(ctx: UserContext, me: string, expected: 'queued' | 'ac
   if (state === undefined) return null;
   await judgeOwnState(ctx, me, expected, state);
   return state.score;
+}
+
+/** Just before an admitted user leaves: does Redis still count it in the active set? */
+async function judgeHeldSlot(ctx: UserContext, me: string): Promise<void> {
+  if (!ctx.probe.enabled) return;
+  const active = await ctx.probe.isActive(me);
+  if (active === undefined) return;
+  checked('held_slot');
+  for (const kind of checkHeldSlot(active)) violation(kind);
 }
 
 /** Scenario 4: drop the socket while queued, reconnect with the same token, ask again. */
@@ -285,7 +294,10 @@ export async function runUser(ctx: UserContext): Promise<void> {
     }
     // Hold the slot, as a buyer picking seats does; and keep it until every user has
     // checked in, so a slot freed mid-burst cannot blur the count of immediate admissions.
-    if (inside) await holdUntilSettled(ctx, ctx.cfg.dwellMs, !answer.queued);
+    if (inside) {
+      await holdUntilSettled(ctx, ctx.cfg.dwellMs, !answer.queued);
+      await judgeHeldSlot(ctx, me);
+    }
     metrics.leftAt.add(Date.now());
     await ctx.http.run(() => ctx.api.leave(tok, ctx.eventId));
     entered = false;

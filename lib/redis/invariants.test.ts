@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkBatch, checkCounts, checkFifoOnAdmission, checkOwnState, classifyBothStates, irregularTick, tickToleranceMs, checkPeak, checkReconnect,
+  checkBatch, checkCounts, checkFifoOnAdmission, checkHeldSlot, checkOwnState, classifyBothStates, irregularTick, tickToleranceMs, checkPeak, checkReconnect,
   estimateErrorMs, looksStalled, parseCount, parseScore, parseWithScores, positionError,
 } from './invariants.ts';
 
@@ -19,6 +19,12 @@ test('each user is in exactly one state, the one the API reported', () => {
   assert.deepEqual(checkOwnState('active', { rank: null, score: null, active: false }), ['state_mismatch']);
   // Admitted by the processor between the check answer and the probe: a legal move, not a mismatch.
   assert.deepEqual(checkOwnState('queued', { rank: null, score: null, active: true }), []);
+});
+
+test('an admitted user that has not left must still be in the active set', () => {
+  assert.deepEqual(checkHeldSlot(true), []);
+  // The set's one TTL ran out while the user held its slot (or the room dropped it).
+  assert.deepEqual(checkHeldSlot(false), ['admission_expired']);
 });
 
 test('FIFO: nobody who joined earlier may still wait when I am admitted', () => {

@@ -13,6 +13,7 @@ export const VIOLATION_KINDS = [
   'position_changed',
   'score_changed',
   'redis_counts_mismatch',
+  'admission_expired',
 ] as const;
 
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
@@ -41,6 +42,18 @@ export function checkOwnState(expected: 'queued' | 'active', s: OwnState): Viola
   if (expected === 'queued' && !inQueue && !s.active) return ['state_mismatch'];
   if (expected === 'active' && !s.active) return ['state_mismatch'];
   return [];
+}
+
+/**
+ * An admitted user stays in the active set until it leaves (the contract). One
+ * that has not left yet and is no longer in the set was forgotten: the set has
+ * one TTL for all its members, reset on every add, so when nobody is admitted
+ * for that long it expires at once under users still holding their slots (or
+ * the room dropped the user). The room then counts fewer users than are inside
+ * and admits more than QUEUE_THRESHOLD. Read just before the user leaves.
+ */
+export function checkHeldSlot(stillActive: boolean): ViolationKind[] {
+  return stillActive ? [] : ['admission_expired'];
 }
 
 /**

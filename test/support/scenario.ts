@@ -39,13 +39,15 @@ export interface StackOptions {
   phaseMs?: number | 'random';
   /** Who hears queue-entry-allowed (TARGET_NOTIFY); default 'room', the contract's. */
   notify?: 'room' | 'user';
+  /** The active set's one TTL in seconds (TARGET_ACTIVE_TTL_S); default the contract's 300. */
+  activeTtlSeconds?: number;
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const redis = await startRedis();
   try {
     const target = await startTarget(
-      { port: 0, threshold: opts.threshold, processorIntervalMs: opts.intervalMs, redisUrl: redis.url, faults: opts.faults ?? [], kdfCost: 1024, processorPhaseMs: opts.phaseMs ?? 'random', ...(opts.notify !== undefined ? { notify: opts.notify } : {}) },
+      { port: 0, threshold: opts.threshold, processorIntervalMs: opts.intervalMs, redisUrl: redis.url, faults: opts.faults ?? [], kdfCost: 1024, processorPhaseMs: opts.phaseMs ?? 'random', ...(opts.notify !== undefined ? { notify: opts.notify } : {}), ...(opts.activeTtlSeconds !== undefined ? { activeTtlSeconds: opts.activeTtlSeconds } : {}) },
       { log: () => undefined },
     );
     return { redis, target, stop: async () => { await target.close(); await redis.stop(); } };
@@ -119,6 +121,8 @@ export interface ScenarioRun {
   spread?: string | null;
   /** The room's TARGET_NOTIFY; the run gets the matching ROOM_NOTIFY. */
   notify?: 'room' | 'user';
+  /** The room's TARGET_ACTIVE_TTL_S (the active set's one TTL); default 300. */
+  activeTtlSeconds?: number;
 }
 
 /** The QUEUE_RUNNER_SPREAD a run gets (see ScenarioRun.spread); '' when off. */
@@ -128,7 +132,7 @@ export function spreadOf(run: Pick<ScenarioRun, 'spread'>): string {
 
 /** Starts Redis and the target, runs the scenario against them, stops both. */
 export async function runScenario(run: ScenarioRun): Promise<RunResult> {
-  const stack = await startStack({ threshold: run.threshold, intervalMs: run.intervalMs, faults: run.faults, phaseMs: run.phaseMs, notify: run.notify });
+  const stack = await startStack({ threshold: run.threshold, intervalMs: run.intervalMs, faults: run.faults, phaseMs: run.phaseMs, notify: run.notify, activeTtlSeconds: run.activeTtlSeconds });
   const spread = spreadOf(run);
   try {
     return await runK6(run.scenario, {
