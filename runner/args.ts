@@ -16,6 +16,8 @@ options:
       --execution-segment-sequence 0,..,1 the segments of all instances (e.g. 0,1/4,1/2,3/4,1)
       --secret-source file=PATH  secrets for k6/secrets, NAME=VALUE lines (repeatable; k6's
                              name=N,default,filename=PATH form too)
+      --local-ips RANGES     source addresses handed out to the VUs in order: IPv4 addresses,
+                             ranges A-B and CIDRs A/N, comma-separated (also K6_LOCAL_IPS)
 
 inspect runs only the init context, with only the -e variables, and prints the options as JSON.
 
@@ -43,6 +45,7 @@ export function parseArgs(argv: string[]): Parsed {
   const out: string[] = [];
   let executionSegment: string | undefined;
   let executionSegmentSequence: string | undefined;
+  let localIps: string | undefined;
   let script: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -73,6 +76,9 @@ export function parseArgs(argv: string[]): Parsed {
       const spec = value();
       if (spec === undefined || spec === '') return { command: 'error', message: '--secret-source needs a value: file=PATH' };
       secretSources.push(spec);
+    } else if (flag === '--local-ips') {
+      localIps = value();
+      if (localIps === undefined || localIps === '') return { command: 'error', message: '--local-ips needs a value, e.g. 127.0.1.1-127.0.1.20' };
     } else if (a.startsWith('-') && a !== '-') return { command: 'error', message: `unknown flag: ${a}` };
     else if (script === undefined) script = a;
     else return { command: 'error', message: `unexpected argument ${JSON.stringify(a)}: only one script per run` };
@@ -89,6 +95,7 @@ export function parseArgs(argv: string[]): Parsed {
       ...(out.length > 0 ? { out } : {}),
       ...(executionSegment !== undefined ? { executionSegment } : {}),
       ...(executionSegmentSequence !== undefined ? { executionSegmentSequence } : {}),
+      ...(localIps !== undefined ? { localIps } : {}),
     },
   };
 }

@@ -34,6 +34,7 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
   before(async () => {
     http = createServer((req, res) => {
       if (req.url === '/hello') return void res.end('hello');
+      if (req.url === '/whoami') return void res.end(String(req.socket.remoteAddress));
       if (req.url === '/echo') {
         let body = '';
         req.on('data', (d: Buffer) => (body += d.toString()));
@@ -62,7 +63,10 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+    wss.on('connection', (ws, req) => {
+      if (req.url === '/whoami') ws.send(String(req.socket.remoteAddress));
+      ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    });
     await new Promise<void>((r) => wss.once('listening', () => r()));
     wsUrl = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
     try {
@@ -119,6 +123,19 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(slowishSockets.size, expected, `batchPerHost ${batchPerHost ?? 'default'}: connections opened`);
     }
+  });
+
+  it('--local-ips and K6_LOCAL_IPS: each VU connects from its own address, handed out in VU order', async () => {
+    const expected = ['vu 1: http from 127.0.9.1, ws from 127.0.9.1', 'vu 2: http from 127.0.9.2, ws from 127.0.9.2', 'vu 3: http from 127.0.9.1, ws from 127.0.9.1'];
+    const flag = await runCli(['run', '-q', '--local-ips', '127.0.9.1-127.0.9.2', join(TESTDATA, 'local-ips.js')], { env: { BASE: base, WS_URL: wsUrl } });
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.deepEqual([...allChecks(JSON.parse(flag.stdout) as Summary).keys()].sort(), expected);
+    const fromEnv = await runCli(['run', '-q', join(TESTDATA, 'local-ips.js')], { env: { BASE: base, WS_URL: wsUrl, K6_LOCAL_IPS: '127.0.9.0/31' } });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.deepEqual([...allChecks(JSON.parse(fromEnv.stdout) as Summary).keys()].sort(), ['vu 1: http from 127.0.9.0, ws from 127.0.9.0', 'vu 2: http from 127.0.9.1, ws from 127.0.9.1', 'vu 3: http from 127.0.9.0, ws from 127.0.9.0']);
+    const bad = await runCli(['run', '-q', '--local-ips', '127.0.9.1-127.0.9', join(TESTDATA, 'local-ips.js')], { env: { BASE: base, WS_URL: wsUrl } });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid --local-ips "127\.0\.9\.1-127\.0\.9": "127\.0\.9" is not an IPv4 address; expected addresses, ranges A-B or CIDRs A\/N/);
   });
 
   it('k6/websockets: echo, string frames, close codes, a failed dial fires error then close', async () => {

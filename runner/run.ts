@@ -6,6 +6,7 @@ import { ExitCode, RunError, TestAbort, describeError, type ExitCodeValue } from
 import { normalizeScenarios, planScenarios, runScenario } from './executors.ts';
 import { DEFAULT_EMULATION, type Emulation } from './k6-lines.ts';
 import { instantiate, loadScript } from './loader.ts';
+import { LocalIpPool } from './local-ips.ts';
 import { log, plain, resetClock } from './log.ts';
 import { setTestOptions } from './modules/execution.ts';
 import { stopSyncHttp } from './modules/http-sync.ts';
@@ -34,6 +35,8 @@ export interface RunOptions {
   k6?: Emulation;
   /** --secret-source values (file=PATH ...), for k6/secrets. */
   secretSources?: string[];
+  /** --local-ips: the VUs' source addresses (else K6_LOCAL_IPS). */
+  localIps?: string;
 }
 
 /** An error as k6 logs it; a rejected promise of setup/teardown/handleSummary as `Uncaught (in promise) …`. */
@@ -59,7 +62,17 @@ export async function run(o: RunOptions): Promise<number> {
     log('error', `--secret-source: ${(e as Error).message}`);
     return ExitCode.usage;
   }
+  // --local-ips wins over K6_LOCAL_IPS, as k6's flags win over its environment.
+  const localIpsSpec = o.localIps ?? (process.env.K6_LOCAL_IPS?.trim() || undefined);
+  let localIps: LocalIpPool | undefined;
+  try {
+    localIps = localIpsSpec === undefined ? undefined : LocalIpPool.parse(localIpsSpec);
+  } catch (e) {
+    log('error', (e as Error).message);
+    return ExitCode.usage;
+  }
   const rt = new Runtime(Object.freeze({ ...baseEnv, ...o.env }), o.k6 ?? DEFAULT_EMULATION, secrets);
+  rt.localIps = localIps;
   const onRejection = (reason: unknown): void => log('error', `Uncaught (in promise) ${describeError(reason)}`, { source: 'stacktrace' });
   process.on('unhandledRejection', onRejection);
   // Like k6: the first SIGINT/SIGTERM stops the test gracefully (teardown and summary still run), the second exits at once.

@@ -5,6 +5,7 @@ import { ExitCode, type ExitCodeValue } from './errors.ts';
 import { DEFAULT_EMULATION, type Emulation } from './k6-lines.ts';
 import { log } from './log.ts';
 import { Registry, defineBuiltins } from './metrics.ts';
+import type { LocalIpPool } from './local-ips.ts';
 import { SecretStore } from './secrets.ts';
 import type { Threshold } from './thresholds.ts';
 
@@ -76,6 +77,8 @@ export class Runtime {
   iterationsInterrupted = 0;
   aborted: AbortState | null = null;
   private abortListeners: (() => void)[] = [];
+  /** --local-ips / K6_LOCAL_IPS: the VUs' source addresses, or undefined. */
+  localIps: LocalIpPool | undefined = undefined;
   /** Things to close when the run ends (redis clients, agents, workers). */
   readonly closers = new Set<() => void | Promise<void>>();
 

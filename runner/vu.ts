@@ -155,6 +155,11 @@ export class VU {
     this.baseTags = { ...rt.globalTags };
   }
 
+  /** The source address of this VU's connections (--local-ips, K6_LOCAL_IPS); undefined: the system's choice. */
+  get localAddress(): string | undefined {
+    return this.rt.localIps?.forVu(this.id);
+  }
+
   get idInInstance(): number {
     return this.id;
   }

@@ -12,6 +12,8 @@ export interface RawRequest {
   timeoutMs: number;
   maxRedirects: number;
   responseType: 'text' | 'binary' | 'none';
+  /** The VU's source address (--local-ips); unset: the system picks one. */
+  localAddress?: string;
 }
 
 export interface RawResponse {
@@ -128,7 +130,7 @@ export function performRequest(req: RawRequest, agents: { http?: http.Agent; htt
     };
     const cr = lib.request(
       url,
-      { method: req.method, headers, agent: url.protocol === 'https:' ? agents.https : agents.http },
+      { method: req.method, headers, agent: url.protocol === 'https:' ? agents.https : agents.http, ...(req.localAddress !== undefined ? { localAddress: req.localAddress } : {}) },
       (res) => {
         firstByte = performance.now();
         const chunks: Buffer[] = [];

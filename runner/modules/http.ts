@@ -141,7 +141,7 @@ export function createHttpModule(vu: VU): Record<string, unknown> {
     if (responseType !== 'text' && responseType !== 'binary' && responseType !== 'none') throw new Error(`invalid responseType '${responseType}': expected text, binary or none`);
     const m = method.toUpperCase();
     return {
-      req: { method: m, url: String(url), headers, body: encodeBody(body, headers), timeoutMs, maxRedirects: p.redirects ?? 10, responseType },
+      req: { method: m, url: String(url), headers, body: encodeBody(body, headers), timeoutMs, maxRedirects: p.redirects ?? 10, responseType, ...(vu.localAddress !== undefined ? { localAddress: vu.localAddress } : {}) },
       p,
     };
   }

@@ -54,7 +54,8 @@ export function createWebSocketsModule(vu: VU): Record<string, unknown> {
       this.#tags = { url: this.url, ...(p.tags ?? {}) };
       const protos = protocols === undefined || protocols === null ? undefined : Array.isArray(protocols) ? protocols.map(String) : String(protocols);
       const started = performance.now();
-      const ws = new WS(this.url, protos, { perMessageDeflate: false, headers, handshakeTimeout: 60_000 });
+      const local = vu.localAddress;
+      const ws = new WS(this.url, protos, { perMessageDeflate: false, headers, handshakeTimeout: 60_000, ...(local !== undefined ? { localAddress: local } : {}) });
       this.#ws = ws;
       if (spread !== null) {
         const lanes = spread.socket();
