@@ -9,7 +9,8 @@
 // k6 instance k's sockets go to room process k mod N alone (its own port, from
 // TARGET_PROCESS_URLS, via SOCKET_URLS), so no destination address:port carries
 // more than one instance's sockets and no process holds more open files than its
-// limit; every HTTP call goes to the shared port (API_URL). Before anything starts,
+// limit; every HTTP call goes to the shared port (API_URL). Each VU connects from its
+// own loopback address (K6_LOCAL_IPS, k6's --local-ips). Before anything starts,
 // the plan is checked against the machine's limits (open files per process, the
 // ephemeral port range); a plan that does not fit stops with one line saying what
 // to change.
@@ -41,6 +42,8 @@ const FINISH_RESERVE_MS = 120_000;
  * machine's cores are saturated a connect waits behind the CPU, and p(95)<2000 still judges its time.
  */
 const CONNECT_TIMEOUT_MS = 30_000;
+/** K6_LOCAL_IPS's default here: a source address for each of up to 254 VUs per instance. */
+const DEFAULT_LOCAL_IPS = '127.0.1.1-127.0.1.254';
 /** The active set's TTL in the room (queue-contract: one TTL for the whole set, renewed on each add; TARGET_ACTIVE_TTL_S). */
 const activeTtlS = (): number => intParam(process.env, 'TARGET_ACTIVE_TTL_S', ACTIVE_TTL_SECONDS, 1, 86_400);
 /** How often make scale prints a progress line during the run. */
@@ -509,6 +512,14 @@ async function main(): Promise<number> {
     START_AT: String(startAt),
   };
   delete runEnv.SOCKET_URL;
+  // Each VU its own source address (k6's --local-ips through K6_LOCAL_IPS, which k6 and the Node runner
+  // read): towards one address:port Linux's ephemeral port search slows to milliseconds of kernel CPU
+  // per connect past 14,116 sockets from one address (docs/scale.md, "The limits"). The instances'
+  // sockets go to different room ports, so they may share the addresses.
+  const localIps = (process.env.K6_LOCAL_IPS ?? DEFAULT_LOCAL_IPS).trim();
+  if (localIps === '' || localIps === 'off') delete runEnv.K6_LOCAL_IPS;
+  else runEnv.K6_LOCAL_IPS = localIps;
+  say(`source addresses: ${runEnv.K6_LOCAL_IPS === undefined ? "the system's one for every VU (K6_LOCAL_IPS=off)" : `K6_LOCAL_IPS=${runEnv.K6_LOCAL_IPS}, handed out to each instance's VUs in order`}`);
   // A queued user may wait as long as the run may still last: on two shared cores the drain goes at the
   // pace of the CPU, not at the scenario's assumed one batch per dwell + interval (docs/scale.md).
   const admissionTimeoutMs = process.env.ADMISSION_TIMEOUT_MS?.trim()

@@ -16,6 +16,8 @@
 // leaving in the drain, so the size of the batch admitted), BENCH_HTTP_CONCURRENCY (8, the
 // suite's HTTP_CONCURRENCY default), BENCH_VARIANTS (which load generators run, in that order;
 // default b d c a),
+// BENCH_LOCAL_IPS (127.0.1.1-127.0.1.254: k6's --local-ips for (a), (b) and (d), one source
+// address per VU; 'off' for none),
 // BENCH_KDF_COST (1024: the target's password hashing cost; lower makes registering and logging
 // in large N quicker, the load generators' work is the same), QUEUE_RUNNER_V8_FLAGS (the Node runner's V8 flags, see tools/k6.sh), K6_LEGACY (an older
 // k6 binary: (a) and (b) also run on it, built with K6_COMPAT=legacy), BENCH_CPU_PROF (a
@@ -44,6 +46,8 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 /** The target's password hashing cost (BENCH_KDF_COST, default 1024): registering and logging in N users costs the target N hashes each. */
 const kdfCost = (): number => envInt('BENCH_KDF_COST', 1024);
 const INTERVAL_MS = 1000;
+/** BENCH_LOCAL_IPS's default: a source address for each of up to 254 VUs ('off': the system's one). */
+const DEFAULT_LOCAL_IPS = '127.0.1.1-127.0.1.254';
 const PASSWORD = 'bench-password';
 
 // ---- the target, in a child process so its memory and CPU are its own ------
@@ -395,13 +399,19 @@ async function bench(): Promise<void> {
     p.once('exit', () => res(runtimeOf(s)));
     setTimeout(() => { p.kill('SIGKILL'); res(runtimeOf('')); }, 30_000).unref();
   })).trim();
+  // One source address per VU (k6's --local-ips), so no VU's connections share an
+  // ephemeral port range with another's: towards one destination from one address,
+  // Linux's port search slows past 14,116 sockets (docs/scale.md, "The limits").
+  const localIps = (process.env.BENCH_LOCAL_IPS ?? DEFAULT_LOCAL_IPS).trim();
+  const ipArgs = localIps === '' || localIps === 'off' ? [] : ['--local-ips', localIps];
+  process.stderr.write(`bench: (a), (b) and (d) connect from ${ipArgs.length === 0 ? "the system's source address" : `--local-ips ${localIps}, one address per VU`} (BENCH_LOCAL_IPS)\n`);
   const base: Record<string, string> = { USERS_PER_VU: String(perVu), USER_PASSWORD: PASSWORD, HTTP_CONCURRENCY: String(envInt('BENCH_HTTP_CONCURRENCY', 8)), DRAIN_LEAVERS: String(drainBatch) };
   if (process.env.QUEUE_RUNNER_V8_FLAGS !== undefined) base.QUEUE_RUNNER_V8_FLAGS = process.env.QUEUE_RUNNER_V8_FLAGS;
   const variants: Variant[] = [
-    { key: 'b', label: '(b) bare k6 WebSockets', command: ['bash', k6, 'run', '--quiet', scripts['bare-ws']!], env: base, drain: false },
-    { key: 'd', label: '(d) fair floor', command: ['bash', k6, 'run', '--quiet', scripts['fair-floor']!], env: base, drain: true },
+    { key: 'b', label: '(b) bare k6 WebSockets', command: ['bash', k6, 'run', '--quiet', ...ipArgs, scripts['bare-ws']!], env: base, drain: false },
+    { key: 'd', label: '(d) fair floor', command: ['bash', k6, 'run', '--quiet', ...ipArgs, scripts['fair-floor']!], env: base, drain: true },
     { key: 'c', label: '(c) Node socket.io-client', command: ['node', '--import', 'tsx', join(ROOT, 'bench/node-client.ts')], env: base, drain: false },
-    { key: 'a', label: '(a) suite client', command: ['bash', k6, 'run', '--quiet', scripts['queue-wait']!], env: base, drain: true },
+    { key: 'a', label: '(a) suite client', command: ['bash', k6, 'run', '--quiet', ...ipArgs, scripts['queue-wait']!], env: base, drain: true },
   ];
   const profDir = (process.env.BENCH_CPU_PROF ?? '').trim();
   if (profDir !== '') {
@@ -421,8 +431,8 @@ async function bench(): Promise<void> {
     const old = await buildBenchScripts('legacy');
     const env = { ...base, K6: legacy, QUEUE_K6_RUNTIME: 'k6' };
     variants.push(
-      { key: 'b-legacy', label: '(b) bare, K6_LEGACY', command: ['bash', k6, 'run', '--quiet', old['bare-ws']!], env, drain: false },
-      { key: 'a-legacy', label: '(a) suite, K6_LEGACY', command: ['bash', k6, 'run', '--quiet', old['queue-wait']!], env, drain: true },
+      { key: 'b-legacy', label: '(b) bare, K6_LEGACY', command: ['bash', k6, 'run', '--quiet', ...ipArgs, old['bare-ws']!], env, drain: false },
+      { key: 'a-legacy', label: '(a) suite, K6_LEGACY', command: ['bash', k6, 'run', '--quiet', ...ipArgs, old['queue-wait']!], env, drain: true },
     );
   }
 

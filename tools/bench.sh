@@ -9,7 +9,7 @@
 # the soft open-files limit to the hard one, at most 20000, before starting.
 # Environment: BENCH_USERS ("1000 5000 10000"), BENCH_USERS_PER_VU, BENCH_HOLD_MS,
 # BENCH_DRAIN_MS, BENCH_DRAIN_BATCH, BENCH_HTTP_CONCURRENCY, BENCH_VARIANTS ("a b c d"),
-# BENCH_KDF_COST, BENCH_CPU_PROF, QUEUE_RUNNER_V8_FLAGS, K6_LEGACY; see bench/scale.ts.
+# BENCH_KDF_COST, BENCH_LOCAL_IPS, BENCH_CPU_PROF, QUEUE_RUNNER_V8_FLAGS, K6_LEGACY; see bench/scale.ts.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
