@@ -663,14 +663,27 @@ async function main(): Promise<number> {
   }
   let verdict: VerdictFile | undefined;
   if (!timedOut && summaryPath !== undefined && existsSync(summaryPath)) verdict = JSON.parse(readFileSync(summaryPath, 'utf8')) as VerdictFile;
+  // One read of the instances' samples: the connect times always; without a verdict also the counts,
+  // the queued users' waits and the invariant violations by kind.
+  const sets = await readSamples(samplePaths.filter((p) => existsSync(p)), {
+    metrics: verdict === undefined ? [...SAMPLED_COUNTS, 'queue_admission_wait'] : ['queue_socket_connect'],
+    keepTags: ['queue_invariant_violations'],
+  });
   const sampled = new Map<string, number>();
+  const sampledKinds = new Map<string, number>();
+  let sampledWaits: { avgS: number; maxS: number } | undefined;
   if (verdict === undefined) {
-    const sums = await readSamples(samplePaths.filter((p) => existsSync(p)), { metrics: [...SAMPLED_COUNTS] });
     // Counters add their values; the one trend (connect times) counts its samples.
     for (const m of SAMPLED_COUNTS) {
-      const points = sums.points.get(m) ?? [];
+      const points = sets.points.get(m) ?? [];
       sampled.set(m, m === 'queue_socket_connect' ? points.length : points.reduce((a, p) => a + p.v, 0));
     }
+    for (const p of sets.points.get('queue_invariant_violations') ?? []) {
+      const kind = p.tags?.kind ?? '(no kind)';
+      sampledKinds.set(kind, (sampledKinds.get(kind) ?? 0) + p.v);
+    }
+    const waits = sets.points.get('queue_admission_wait') ?? [];
+    if (waits.length > 0) sampledWaits = { avgS: waits.reduce((a, p) => a + p.v, 0) / waits.length / 1000, maxS: waits.reduce((a, p) => Math.max(a, p.v), 0) / 1000 };
   }
   const c = (m: string) => (verdict !== undefined ? countOf(verdict, m) : (sampled.get(m) ?? 0));
   const immediate = c('queue_admitted_immediately');
@@ -680,7 +693,6 @@ async function main(): Promise<number> {
   const accounted = immediate + queued === plan.users && fromQueue === queued && completed === plan.users;
 
   // Connect rate: every Socket.IO connect sample's time, from the first arrival to the last connect.
-  const sets = await readSamples(samplePaths.filter((p) => existsSync(p)), { metrics: ['queue_socket_connect'] });
   const connects = sets.points.get('queue_socket_connect') ?? [];
   const lastConnect = connects.length > 0 ? connects[connects.length - 1]!.t : startAt;
   const firstConnect = connects.length > 0 ? connects[0]!.t : startAt;
@@ -692,6 +704,14 @@ async function main(): Promise<number> {
     protocol: c('queue_protocol_errors'),
     admissionTimeouts: c('queue_admission_timeouts'),
     invariantViolations: c('queue_invariant_violations'),
+    /** Broken invariants by kind (queue_invariant_violations{kind:…}), only the kinds that were broken. */
+    violationsByKind: Object.fromEntries(verdict !== undefined
+      ? Object.entries(verdict.metrics).flatMap(([key, m]) => {
+        const kind = /^queue_invariant_violations\{kind:([a-z_]+)\}$/.exec(key)?.[1];
+        const n = m?.values.count ?? 0;
+        return kind !== undefined && n > 0 ? [[kind, n] as const] : [];
+      })
+      : [...sampledKinds].filter(([, n]) => n > 0)),
     probe: c('queue_probe_errors'),
     httpReqFailedRate: verdict?.metrics.http_req_failed?.values.rate ?? 0,
   };
@@ -733,8 +753,8 @@ async function main(): Promise<number> {
      * lateBeyondBound counts the users admitted later than it (queue_admission_late).
      */
     waits: {
-      maxS: (verdict?.metrics.queue_admission_wait?.values.max ?? 0) / 1000,
-      avgS: (verdict?.metrics.queue_admission_wait?.values.avg ?? 0) / 1000,
+      maxS: verdict !== undefined ? (verdict.metrics.queue_admission_wait?.values.max ?? 0) / 1000 : (sampledWaits?.maxS ?? 0),
+      avgS: verdict !== undefined ? (verdict.metrics.queue_admission_wait?.values.avg ?? 0) / 1000 : (sampledWaits?.avgS ?? 0),
       lateBeyondBound: c('queue_admission_late'),
       toldLate: c('queue_admission_told_late'),
     },
@@ -762,7 +782,7 @@ async function main(): Promise<number> {
     const parts = [...portPeaks].sort((a, b2) => a[0] - b2[0]).map(([port, p]) => `:${port} ${port === targetPort ? 'http' : port === redisPort ? 'redis' : `p${roomPorts.indexOf(port)}`} ${n0(p.total)}${p.timeWait > 0 ? ` (${n0(p.timeWait)} time-wait)` : ''}`);
     say(`client sockets per destination, peak of samples every ${plan.connSampleMs / 1000} s: ${parts.join(', ')}`);
   }
-  say(`errors: http ${errors.http}, socket ${errors.socket}, protocol ${errors.protocol}, admission timeouts ${errors.admissionTimeouts}, invariant violations ${errors.invariantViolations}, probe ${errors.probe}, http_req_failed ${(errors.httpReqFailedRate * 100).toFixed(2)}%`);
+  say(`errors: http ${errors.http}, socket ${errors.socket}, protocol ${errors.protocol}, admission timeouts ${errors.admissionTimeouts}, invariant violations ${errors.invariantViolations}${Object.keys(errors.violationsByKind).length > 0 ? ` (${Object.entries(errors.violationsByKind).map(([k, n]) => `${k} ${n0(n)}`).join(', ')})` : ''}, probe ${errors.probe}, http_req_failed ${(errors.httpReqFailedRate * 100).toFixed(2)}%`);
   say(`waits in the queue: avg ${s1(result.waits.avgS)}, max ${s1(result.waits.maxS)}; ${n0(result.waits.lateBeyondBound)} of ${n0(fromQueue)} admitted later than the scenario's bound for their position (reported, not failed on: make scale's queued users wait what is left of SCALE_TIMEOUT_S)${result.waits.toldLate > 0 ? `; ${n0(result.waits.toldLate)} told after their timeout` : ''}`);
   say(`users: admitted at once ${n0(immediate)} + queued ${n0(queued)} = ${n0(immediate + queued)} of USERS ${n0(plan.users)}; admitted from the queue ${n0(fromQueue)}; completed ${n0(completed)}: ${accounted ? 'every user accounted for' : 'NOT every user accounted for'}`);
   const verdictLine = timedOut ? `none: the run passed SCALE_TIMEOUT_S=${plan.timeoutS} s and was stopped; the counts above are from its samples so far` : verdict === undefined ? 'no verdict' : `${result.verdict.passed ? 'passed' : 'FAILED'} over ${result.verdict.instancesFound} of ${plan.instances} instances`;
