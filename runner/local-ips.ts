@@ -1,7 +1,8 @@
 // k6's --local-ips (env K6_LOCAL_IPS): the source addresses a run's VUs make
 // their requests from, handed out to VUs in order (VU 1 the first address, VU 2
 // the next, around again after the last; setup and teardown the first). k6
-// takes IP ranges and CIDRs, comma-separated: "127.0.1.1-127.0.1.20,127.0.2.0/28".
+// takes IP ranges and CIDRs, comma-separated: "127.0.1.1-127.0.1.20,127.0.2.0/28"
+// (a CIDR of more than 2 addresses without its first and last, as in k6).
 // The addresses must exist on the machine: on Linux every address of
 // 127.0.0.0/8 is the loopback's. The runner takes IPv4 only (the suite runs on
 // loopback); k6 takes IPv6 too.
@@ -50,7 +51,8 @@ export class LocalIpPool {
         }
         const size = 2 ** (32 - Number(bits));
         const base = parseIPv4(part.slice(0, slash), spec);
-        ranges.push({ first: base - (base % size), count: size });
+        // As k6: a CIDR of more than 2 addresses leaves out its network and broadcast addresses.
+        ranges.push(size > 2 ? { first: base - (base % size) + 1, count: size - 2 } : { first: base - (base % size), count: size });
       } else if (dash !== -1) {
         const first = parseIPv4(part.slice(0, dash), spec);
         const last = parseIPv4(part.slice(dash + 1), spec);
