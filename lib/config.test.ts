@@ -40,8 +40,10 @@ test('init reads no secret: an empty environment loads, and the password changes
 test('holders hold across the first tick after the arrivals, and the bound counts batches at the reduced size', () => {
   const c = loadConfig('x', { ...defaults, queueThreshold: 5, processorIntervalMs: 5000, dwellMs: 2000, holders: 1 }, base);
   assert.equal(c.holders, 1);
+  // Told by the room's answer: the user admitted into an empty set holds, whoever was scheduled first.
   assert.equal(isHolder(c, 0), true);
   assert.equal(isHolder(c, 1), false);
+  assert.equal(isHolder(c, undefined), false, 'a room that gives no currentUsers: no holder');
   assert.equal(holdersLeaveMs(c), 3400 + 5000 + 500);
   // 4 free slots per batch while the holder stays: position 5 needs a second batch.
   assert.equal(admissionBoundMs(c, 4), 3400 + 7000 + 5000 + 2000);

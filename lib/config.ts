@@ -197,9 +197,16 @@ export function holdersLeaveMs(c: RunConfig): number {
   return arrivalsOverMs(c) + c.processorIntervalMs + 500;
 }
 
-/** The user numbers (0-based) that hold their slot across a tick: the first to arrive. */
-export function isHolder(c: RunConfig, index: number): boolean {
-  return index < c.holders;
+/**
+ * Whether a user admitted at once holds its slot across the first tick after the
+ * arrivals: one of the first HOLDERS users into the active set, told by the room's
+ * answer (`currentUsers`, the count before this user was added), not by the order
+ * of the schedule. A delayed request can reorder arrivals, and a holder chosen by
+ * schedule that got queued instead held nothing across that tick (over-admit then
+ * escaped under the runner's hostile spread).
+ */
+export function isHolder(c: RunConfig, currentUsersBefore: unknown): boolean {
+  return typeof currentUsersBefore === 'number' && currentUsersBefore < c.holders;
 }
 
 /** The run id that ties a split run's instances together. */

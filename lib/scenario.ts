@@ -11,7 +11,7 @@
 import exec from 'k6/execution';
 import thresholdFile from '../thresholds.json';
 import { QueueApi } from './api/client';
-import { arrivalsOverMs, holdersLeaveMs, isHolder, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
+import { arrivalsOverMs, holdersLeaveMs, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
 import { randomUuid } from './env';
 import { CheckIns } from './flow/checkin';
 import { Semaphore } from './flow/time';
@@ -119,7 +119,7 @@ export function defineScenario(spec: ScenarioSpec) {
         arriveAt: data.startAt + (cfg.race ? 0 : i * cfg.arrivalDelayMs),
         checkAt: cfg.race ? data.startAt + cfg.raceAtMs : undefined,
         arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),
-        holdUntil: isHolder(cfg, i) ? holdersLeaveAt : 0,
+        holdersLeaveAt,
         refreshUpTo: cfg.reconnectUsers,
       }).catch((err: unknown) => {
         metrics.socketErrors.add(1, { kind: 'unexpected' });

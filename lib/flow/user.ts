@@ -4,7 +4,7 @@
 // dwell time, leave, close. Every outcome feeds a metric; nothing throws out.
 import exec from 'k6/execution';
 import { ApiError, type CheckAnswer, type QueueApi } from '../api/client';
-import { accountEmail, admissionBoundMs, admissionTimeoutMs, checkInTimeoutMs, type RunConfig } from '../config';
+import { accountEmail, admissionBoundMs, admissionTimeoutMs, checkInTimeoutMs, isHolder, type RunConfig } from '../config';
 import { addWithMetadata, checked, metrics, violation } from '../metrics';
 import { checkFifoOnAdmission, checkHeldSlot, checkOwnState, checkReconnect, classifyBothStates, estimateErrorMs, positionError, type OwnState } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
@@ -25,8 +25,8 @@ export interface UserContext {
   arriveAt: number;
   /** check-race: the shared instant every user sends check at (after logging in and joining). */
   checkAt?: number;
-  /** An admitted user keeps its slot at least until then (holders: across the first tick after the arrivals). */
-  holdUntil: number;
+  /** Holders (isHolder: among the first HOLDERS admitted at once) keep their slot until then: across the first tick after the arrivals. */
+  holdersLeaveAt: number;
   /** Nobody leaves before this time: the last user has arrived and checked in (check-race: the settle time is over). */
   arrivalsOverAt: number;
   /** This VU's users' check-ins: nobody of the VU leaves before all have had their answer. */
@@ -233,7 +233,7 @@ function record(ctx: UserContext, err: unknown): void {
  * (queue_checked_at, max) must come before the first leave (queue_left_at, min),
  * over all VUs and instances, or the counts and positions are not judged.
  */
-async function holdUntilSettled(ctx: UserContext, dwellMs: number, wholeRun: boolean): Promise<void> {
+async function holdUntilSettled(ctx: UserContext, dwellMs: number, wholeRun: boolean, holdUntil = 0): Promise<void> {
   const since = Date.now();
   const deadline = ctx.arrivalsOverAt + checkInTimeoutMs(ctx.cfg);
   await ctx.checkIns.wait(deadline);
@@ -245,7 +245,7 @@ async function holdUntilSettled(ctx: UserContext, dwellMs: number, wholeRun: boo
     if (ctx.probe.enabled) await ctx.checkIns.allOfRun(ctx.probe, ctx.cfg.users, deadline, ctx.cfg.probeIntervalMs);
     await sleepMs(ctx.cfg.arrivalGraceMs);
   }
-  await sleepUntil(Math.max(since + dwellMs, ctx.arrivalsOverAt, ctx.holdUntil));
+  await sleepUntil(Math.max(since + dwellMs, ctx.arrivalsOverAt, holdUntil));
 }
 
 export async function runUser(ctx: UserContext): Promise<void> {
@@ -295,7 +295,7 @@ export async function runUser(ctx: UserContext): Promise<void> {
     // Hold the slot, as a buyer picking seats does; and keep it until every user has
     // checked in, so a slot freed mid-burst cannot blur the count of immediate admissions.
     if (inside) {
-      await holdUntilSettled(ctx, ctx.cfg.dwellMs, !answer.queued);
+      await holdUntilSettled(ctx, ctx.cfg.dwellMs, !answer.queued, !answer.queued && isHolder(ctx.cfg, answer.currentUsers) ? ctx.holdersLeaveAt : 0);
       await judgeHeldSlot(ctx, me);
     }
     metrics.leftAt.add(Date.now());
