@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accountEmail, admissionBoundMs, arrivalsOverMs, admissionTimeoutMs, expectedImmediate, expectedQueued, holdersLeaveMs, isHolder, loadConfig, runIdOf, vusFor } from './config.ts';
-import { ConfigError, isUuid, randomUuid } from './env.ts';
+import { ConfigError, initParameterErrors, isUuid, randomUuid, redactUserinfo } from './env.ts';
 
 const defaults = { users: 15, queueThreshold: 10, processorIntervalMs: 10_000, arrivalDelayMs: 100, dwellMs: 5000 };
 const base = { USER_PASSWORD: 'secret-pw' };
@@ -102,4 +102,24 @@ test('random event ids are version-4 UUIDs', () => {
     seen.add(id);
   }
   assert.equal(seen.size, 1000);
+});
+
+test('a bad value with a password in it is echoed with the password hidden, whatever else is wrong with it', () => {
+  assert.equal(redactUserinfo('redis://:pw-1@127.0.0.1:6379'), 'redis://:***@127.0.0.1:6379');
+  assert.equal(redactUserinfo('http://user:pw-1@host:1/x'), 'http://user:***@host:1/x');
+  assert.equal(redactUserinfo('redis://pw-only@host'), 'redis://:***@host');
+  assert.equal(redactUserinfo('redis//:pw-1@host'), 'redis//:***@host');
+  assert.equal(redactUserinfo('ftp://x'), 'ftp://x');
+  assert.equal(redactUserinfo('someone@example.com'), ':***@example.com');
+  assert.throws(() => loadConfig('x', defaults, { ...base, REDIS_URL: 'http://:pw-secret@127.0.0.1:6379' }), (e: unknown) => e instanceof ConfigError && !e.message.includes('pw-secret') && /got "http:\/\/:\*\*\*@127\.0\.0\.1:6379"/.test(e.message));
+  assert.throws(() => loadConfig('x', defaults, { ...base, API_URL: 'htp://u:pw-secret@h' }), (e: unknown) => e instanceof ConfigError && !e.message.includes('pw-secret'));
+});
+
+test('at init a parameter error is thrown as its message (a string: one line on k6), anything else as it was', () => {
+  assert.throws(() => initParameterErrors(() => loadConfig('x', defaults, { ...base, USERS: 'many' }), () => false), (e: unknown) => typeof e === 'string' && e.startsWith('invalid USERS; reason:'));
+  class RuleMistake extends Error {}
+  assert.throws(() => initParameterErrors(() => { throw new RuleMistake('thresholds.json: bad'); }, (e) => e instanceof RuleMistake), (e: unknown) => e === 'thresholds.json: bad');
+  const bug = new TypeError('x is undefined');
+  assert.throws(() => initParameterErrors(() => { throw bug; }, () => false), (e: unknown) => e === bug);
+  assert.equal(initParameterErrors(() => 42, () => false), 42);
 });

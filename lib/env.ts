@@ -5,8 +5,43 @@ export type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
   constructor(variable: string, expected: string, got: string | undefined) {
-    super(`invalid ${variable}; reason: expected ${expected}, got ${got === undefined ? 'nothing' : JSON.stringify(got)}`);
+    super(`invalid ${variable}; reason: expected ${expected}, got ${got === undefined ? 'nothing' : JSON.stringify(redactUserinfo(got))}`);
     this.name = 'ConfigError';
+  }
+}
+
+/**
+ * A URL-like value with the password of its userinfo hidden (`redis://:pw@h`
+ * → `redis://:***@h`), also when the rest of it is malformed: a bad value is
+ * echoed back in the error, and a password must never be.
+ */
+export function redactUserinfo(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value);
+  const start = scheme === null ? 0 : scheme[0].length;
+  if (at < start) return value;
+  const userinfo = value.slice(start, at);
+  const colon = userinfo.indexOf(':');
+  const user = colon < 0 ? '' : userinfo.slice(0, colon);
+  // With no colon, the whole userinfo may be a password (redis://pw@host): hide it too.
+  return `${value.slice(0, start)}${user}:***${value.slice(at)}`;
+}
+
+/**
+ * The one line k6 prints for a bad parameter found at init. A thrown string
+ * prints as the message alone on k6 1.0 and later (0.46 and 0.48 add one
+ * frame); a thrown Error always brings its stack (k6-reference, "An exception
+ * thrown in the init context"). So the init code turns the suite's own
+ * parameter errors into their message, and lets anything else (a bug) keep
+ * its stack.
+ */
+export function initParameterErrors<T>(build: () => T, isParameterError: (e: unknown) => boolean): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof Error && (err instanceof ConfigError || isParameterError(err))) throw err.message;
+    throw err;
   }
 }
 

@@ -12,7 +12,7 @@ import exec from 'k6/execution';
 import thresholdFile from '../thresholds.json';
 import { QueueApi } from './api/client';
 import { arrivalsOverMs, holdersLeaveMs, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
-import { randomUuid } from './env';
+import { initParameterErrors, randomUuid } from './env';
 import { CheckIns } from './flow/checkin';
 import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
@@ -22,7 +22,7 @@ import { metrics } from './metrics';
 import { openRedis } from './redis/client';
 import { QueueProbe, redactRedisUrl, type ProbeErrorKind } from './redis/probe';
 import { SUMMARY_TREND_STATS } from './rules/trend-stats';
-import { planRules, thresholdVars, type ThresholdFile } from './rules/build';
+import { isRuleFileError, planRules, thresholdVars, type ThresholdFile } from './rules/build';
 import { k6Version } from './run/identity';
 import { preflight } from './run/preflight';
 import { redisPassword, userPassword } from './run/secrets';
@@ -51,15 +51,19 @@ function limitedLog(limit: number): (message: string) => void {
 }
 
 export function defineScenario(spec: ScenarioSpec) {
-  const cfg: RunConfig = loadConfig(spec.name, spec.defaults, __ENV, spec.shape);
+  // A bad parameter or thresholds.json mistake stops the init with its one line (exit 107), no stack.
+  const { cfg, vars, wholeRun, plan } = initParameterErrors(() => {
+    const c: RunConfig = loadConfig(spec.name, spec.defaults, __ENV, spec.shape);
+    const vars = thresholdVars(c);
+    const probes = c.redisUrl !== '';
+    // What one unsplit run judges; a split instance judges the per-instance part, the verdict the rest.
+    const whole = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes });
+    return { cfg: c, vars, wholeRun: whole, plan: c.instances > 1 ? planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes, split: true }) : whole };
+  }, isRuleFileError);
   const probesOn = cfg.redisUrl !== '';
   const split = cfg.instances > 1;
   const maxDuration = `${Math.ceil(maxRunMs(cfg) / 1000)}s`;
   const api = new QueueApi(cfg.apiUrl, { timeoutMs: cfg.httpTimeoutMs });
-  const vars = thresholdVars(cfg);
-  // What one unsplit run judges; a split instance judges the per-instance part, the verdict the rest.
-  const wholeRun = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn });
-  const plan = split ? planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, split: true }) : wholeRun;
 
   const options = {
     scenarios: {

@@ -60,3 +60,22 @@ export function describeError(err: unknown): string {
     return String(err);
   }
 }
+
+/**
+ * An exception thrown by the init context, as k6 prints it (k6-reference,
+ * "An exception thrown in the init context"): a thrown Error is `Name:
+ * message` and its stack, on every line; a thrown string is its text alone
+ * from 1.0, and its text and one frame on 0.46 and 0.48. `scriptUrl` is the
+ * script's file:// URL: the frames kept are the script's own, as k6 shows no
+ * frame of its own code. A string carries no position, so that one frame
+ * names the script without one.
+ */
+export function initExceptionText(err: unknown, o: { stringFrame: boolean; scriptUrl: string }): string {
+  if (err instanceof Error) {
+    const frames = (typeof err.stack === 'string' ? err.stack.split('\n') : []).filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
+    const own = frames.filter((l) => l.includes(o.scriptUrl));
+    return [`${err.name}: ${err.message}`, ...own].join('\n\t');
+  }
+  const text = typeof err === 'string' ? err : describeError(err);
+  return o.stringFrame ? `${text}\n\tat ${o.scriptUrl}` : text;
+}

@@ -2,7 +2,8 @@
 // only the -e variables (k6 does not pass the shell's environment to inspect
 // or archive: shared/k6-reference/README.md, "Secrets, inspect and archive"),
 // and prints the script's options as indented JSON on stdout.
-import { ExitCode, RunError, TestAbort, describeError } from './errors.ts';
+import { ExitCode, RunError, TestAbort } from './errors.ts';
+import { failInit } from './run.ts';
 import { DEFAULT_EMULATION, type Emulation } from './k6-lines.ts';
 import { instantiate, loadScript } from './loader.ts';
 import { log } from './log.ts';
@@ -34,8 +35,7 @@ export async function inspect(o: InspectOptions): Promise<number> {
         log('error', e.message, { hint: 'test aborted' });
         return ExitCode.scriptAborted;
       }
-      log('error', describeError(e), { hint: 'script exception' });
-      return ExitCode.scriptException;
+      return failInit(e, rt, o.script);
     }
     const options = exported.options ?? {};
     let json: string;

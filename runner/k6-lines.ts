@@ -135,3 +135,8 @@ export function redisClientTakesUrl(line: K6Line): boolean {
 export function hasGlobalTimers(line: K6Line): boolean {
   return line === '2.2';
 }
+
+/** Before 1.0 a string thrown at init prints with one frame after it; from 1.0 alone ("An exception thrown in the init context"). */
+export function framesThrownStrings(line: K6Line): boolean {
+  return line === '0.46' || line === '0.48';
+}

@@ -1,10 +1,12 @@
 // One test run, in k6's order: init (VU 0 for options) → validation → VU
 // init → setup → scenarios → teardown → thresholds → handleSummary. Returns
 // k6's exit code.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseDuration, formatDuration } from './duration.ts';
-import { ExitCode, RunError, TestAbort, describeError, type ExitCodeValue } from './errors.ts';
+import { ExitCode, RunError, TestAbort, describeError, initExceptionText, type ExitCodeValue } from './errors.ts';
 import { normalizeScenarios, planScenarios, runScenario } from './executors.ts';
-import { DEFAULT_EMULATION, type Emulation } from './k6-lines.ts';
+import { DEFAULT_EMULATION, framesThrownStrings, type Emulation } from './k6-lines.ts';
 import { instantiate, loadScript } from './loader.ts';
 import { LocalIpPool } from './local-ips.ts';
 import { log, plain, resetClock } from './log.ts';
@@ -49,6 +51,13 @@ function fail(err: unknown, code: ExitCodeValue, hint: string): number {
   }
   log('error', errorText(err), { hint });
   return code;
+}
+
+/** The init context threw: 107, printed as the emulated k6 line prints it. */
+export function failInit(err: unknown, rt: Runtime, script: string): number {
+  if (err instanceof RunError) return fail(err, ExitCode.scriptException, 'script exception');
+  log('error', initExceptionText(err, { stringFrame: framesThrownStrings(rt.emulation.line), scriptUrl: pathToFileURL(resolve(script)).href }), { hint: 'script exception' });
+  return ExitCode.scriptException;
 }
 
 export async function run(o: RunOptions): Promise<number> {
@@ -110,7 +119,7 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
     instantiate(script, vu0);
   } catch (e) {
     if (e instanceof TestAbort) return fail(e, ExitCode.scriptAborted, 'test aborted');
-    return fail(e, ExitCode.scriptException, 'script exception');
+    return failInit(e, rt, o.script);
   }
   const options = (vu0.exports.options ?? {}) as Record<string, unknown>;
   rt.options = options;
@@ -170,7 +179,7 @@ async function runInner(rt: Runtime, o: RunOptions): Promise<number> {
     }
   } catch (e) {
     if (e instanceof TestAbort) return fail(e, ExitCode.scriptAborted, 'test aborted');
-    return fail(e, ExitCode.scriptException, 'script exception');
+    return failInit(e, rt, o.script);
   }
   const totalVUs = nextId - 1;
 

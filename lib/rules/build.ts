@@ -20,8 +20,8 @@
 //   instance keeps, so the metric and its sub-metrics still reach the verdict.
 import type { RunConfig } from '../config';
 import { admissionBoundMs, expectedImmediate, expectedQueued } from '../config';
-import { holds, metricNameOf, parseExpression } from './expression';
-import { keysRead, needsOf, parseNeed, staticGap, type Need, type StaticFacts } from './needs';
+import { MetricKeyError, holds, metricNameOf, parseExpression } from './expression';
+import { NeedsError, keysRead, needsOf, parseNeed, staticGap, type Need, type StaticFacts } from './needs';
 
 export type ThresholdFile = Record<string, Record<string, string[] | string | null> | string>;
 export type Thresholds = Record<string, string[]>;
@@ -58,6 +58,11 @@ export class ThresholdFileError extends Error {
     super(`thresholds.json: ${message}`);
     this.name = 'ThresholdFileError';
   }
+}
+
+/** A mistake in thresholds.json (its rules, needs or metric keys), as opposed to a bug. */
+export function isRuleFileError(e: unknown): boolean {
+  return e instanceof ThresholdFileError || e instanceof NeedsError || e instanceof MetricKeyError;
 }
 
 function substitute(text: string, vars: Record<string, number>, where: string): string {
