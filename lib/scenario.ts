@@ -62,7 +62,7 @@ export function defineScenario(spec: ScenarioSpec) {
   // The server's sources (docs/server-metrics.md): sampled by the probe VU beside its watch.
   const server = loadServerConfig(__ENV);
   const serverOn = server.sources.length > 0;
-  const vars = { ...thresholdVars(cfg), SERVER_LAG_P95_MS: server.lagP95Ms };
+  const vars = thresholdVars(cfg);
   // What one unsplit run judges; a split instance judges the per-instance part, the verdict the rest.
   const wholeRun = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, server: serverOn });
   const plan = split ? planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, split: true, server: serverOn }) : wholeRun;

@@ -19,7 +19,7 @@ describe('server sources', () => {
     assert.throws(() => parseSources('a=http://x/m,a=http://y/m'), /each source named once/);
     assert.throws(() => parseSources('a b=http://x/m'), /source names of letters/);
     assert.throws(() => loadServerConfig({ SERVER_SAMPLE_MS: 'fast' }), /invalid SERVER_SAMPLE_MS; reason: expected an integer from 100/);
-    assert.deepEqual(loadServerConfig({}), { sources: [], sampleMs: 5000, liveEveryMs: 10_000, lagP95Ms: 500 });
+    assert.deepEqual(loadServerConfig({}), { sources: [], sampleMs: 5000, liveEveryMs: 10_000 });
     assert.equal(loadServerConfig({ LIVE_EVERY_MS: '0' }).liveEveryMs, 0);
   });
 });

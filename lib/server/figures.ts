@@ -17,8 +17,6 @@ export interface ServerConfig {
   sampleMs: number;
   /** LIVE_EVERY_MS: the live line's period; 0 turns it off. */
   liveEveryMs: number;
-  /** SERVER_LAG_P95_MS: the bound of the event-loop lag rule (p95 over every sample of every source). */
-  lagP95Ms: number;
 }
 
 const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -52,7 +50,6 @@ export function loadServerConfig(env: Env): ServerConfig {
     sources: parseSources(env.SERVER_METRICS_URLS),
     sampleMs: int('SERVER_SAMPLE_MS', 5000, 100, 3_600_000),
     liveEveryMs: int('LIVE_EVERY_MS', 10_000, 0, 3_600_000),
-    lagP95Ms: int('SERVER_LAG_P95_MS', 500, 1, 600_000),
   };
 }
 
