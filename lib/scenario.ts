@@ -28,6 +28,7 @@ import { preflight } from './run/preflight';
 import { redisPassword, userPassword } from './run/secrets';
 import { handleRunSummary } from './run/summary';
 import { loadServerConfig } from './server/figures';
+import { serverThresholds } from './server/diagnosis';
 import { runServerSampler } from './server/sampler';
 import { runLiveLine, type LiveState } from './server/live';
 import type { SummaryData } from './summary/types';
@@ -66,13 +67,15 @@ export function defineScenario(spec: ScenarioSpec) {
   // What one unsplit run judges; a split instance judges the per-instance part, the verdict the rest.
   const wholeRun = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, server: serverOn });
   const plan = split ? planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, split: true, server: serverOn }) : wholeRun;
+  // Each source's lag and CPU stay in the summary, so the diagnosis can name a saturated process.
+  const thresholds = { ...serverThresholds(server.sources), ...plan.thresholds };
 
   const options = {
     scenarios: {
       users: { executor: 'per-vu-iterations', vus: vusFor(cfg), iterations: 1, maxDuration, gracefulStop: '30s', exec: 'users' },
       probe: { executor: 'per-vu-iterations', vus: 1, iterations: 1, maxDuration, gracefulStop: '30s', exec: 'probe' },
     },
-    thresholds: plan.thresholds,
+    thresholds,
     setupTimeout: `${Math.ceil(cfg.httpTimeoutMs / 1000) * 2 + 10}s`,
     // count: sample counts tell a measured rule from an empty one; the ladder lets a split run's percentiles merge.
     summaryTrendStats: SUMMARY_TREND_STATS,

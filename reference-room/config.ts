@@ -67,7 +67,7 @@ export const DEFAULTS = {
   processes: 1,
   notify: 'room',
   activeTtlSeconds: ACTIVE_TTL_SECONDS,
-  busyMs: 300,
+  busyMs: 600,
 } as const;
 
 /** Environment variable for each setting, used in error messages and the README. */
