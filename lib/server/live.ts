@@ -45,7 +45,8 @@ export async function runLiveLine(ctx: LiveContext): Promise<void> {
       threshold: ctx.cfg.queueThreshold,
       state: ctx.state,
       errors: ctx.state.probeErrors + scrapeErrorCount(),
-      servers: latestServerFigures(),
+      // A configured source with no figure yet (or never) shows as "not measured".
+      servers: { ...Object.fromEntries(ctx.server.sources.map((src) => [src.name, { at: 0 }])), ...latestServerFigures() },
       redis: latestRedisFigures(),
     }));
   }
