@@ -100,7 +100,7 @@ export function serverSection(model: ReportModel, series: ServerSeries | undefin
   const figures = FIGURES.filter((f) => series?.[f.metric] !== undefined);
   if (series === undefined || figures.length === 0) {
     out.push(
-      '<p class="empty">No server figure was sampled in this run: no server source was configured (<code>SERVER_METRICS_URLS</code>) and the Redis probes were off, or no sample file was given. See docs/server-metrics.md.</p>',
+      '<p class="empty" data-empty="true">No server figure was sampled in this run: no server source was configured (<code>SERVER_METRICS_URLS</code>) and the Redis probes were off, or no sample file was given. See docs/server-metrics.md.</p>',
       '</section>',
     );
     return out.join('\n');

@@ -56,7 +56,7 @@ describe('process figures', () => {
     // A restarted process (the counter went down): no rate across it, then rates again.
     assert.equal(t.add(4000, { cpuSecondsTotal: 1, missing: [] }).cpuCores, undefined);
     assert.equal(t.add(5000, { cpuSecondsTotal: 1.25, missing: [] }).cpuCores, 0.25);
-    assert.deepEqual(t.latest, { at: 5000, cpuCores: 0.25, rssBytes: 5 });
+    assert.deepEqual(t.latest, { at: 5000, cpuCores: 0.25, cpuSeconds: 0.25, rssBytes: 5 });
     assert.equal(t.answered, 4);
   });
 

@@ -120,6 +120,8 @@ export interface LatestFigures {
   at: number;
   /** CPU in cores over the time since the previous scrape. */
   cpuCores?: number;
+  /** CPU-seconds used since the previous scrape. */
+  cpuSeconds?: number;
   rssBytes?: number;
   lagMs?: number;
   handles?: number;
@@ -138,7 +140,10 @@ export class SourceTrack {
     if (f.cpuSecondsTotal !== undefined) {
       const prev = this.prevCpu;
       // A counter that went down is a restarted process: no rate across it.
-      if (prev !== undefined && at > prev.at && f.cpuSecondsTotal >= prev.value) out.cpuCores = (f.cpuSecondsTotal - prev.value) / ((at - prev.at) / 1000);
+      if (prev !== undefined && at > prev.at && f.cpuSecondsTotal >= prev.value) {
+        out.cpuCores = (f.cpuSecondsTotal - prev.value) / ((at - prev.at) / 1000);
+        out.cpuSeconds = f.cpuSecondsTotal - prev.value;
+      }
       this.prevCpu = { at, value: f.cpuSecondsTotal };
     }
     if (f.rssBytes !== undefined) out.rssBytes = f.rssBytes;

@@ -15,6 +15,8 @@ import { processFigures, readScrape, redisFigures, SourceTrack, type LatestFigur
 export const serverMetrics = {
   /** CPU of a source in cores: the rate of process_cpu_seconds_total between two scrapes, tagged by source */
   cpu: new Trend('queue_server_cpu'),
+  /** CPU-seconds a source used between two scrapes (its sum: the run's CPU time, for make compare) */
+  cpuSeconds: new Counter('queue_server_cpu_seconds'),
   /** resident memory of a source, bytes */
   rss: new Trend('queue_server_rss'),
   /** event-loop lag of a source, ms (prom-client's p99 since the previous scrape, else its lag gauge) */
@@ -101,6 +103,7 @@ async function scrape(src: ServerSource, track: SourceTrack, ctx: SamplerContext
   const out = track.add(now, f);
   serverMetrics.samples.add(1, tags);
   if (out.cpuCores !== undefined) serverMetrics.cpu.add(out.cpuCores, tags);
+  if (out.cpuSeconds !== undefined) serverMetrics.cpuSeconds.add(out.cpuSeconds, tags);
   if (out.rssBytes !== undefined) serverMetrics.rss.add(out.rssBytes, tags);
   if (out.lagMs !== undefined) serverMetrics.lag.add(out.lagMs, tags);
   if (out.handles !== undefined) serverMetrics.handles.add(out.handles, tags);

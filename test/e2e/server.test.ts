@@ -11,6 +11,11 @@
 // here on the not-judged reason when SERVER_METRICS_URLS is empty.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeReport } from '../../report/report.ts';
+import { chromiumMissing } from '../support/chromium.ts';
+import { checkReportInBrowser } from '../support/report-browser.ts';
 import { explain, runScenario } from '../support/scenario.ts';
 
 interface Outcome { metric: string; expression: string; state: string; reason?: string }
@@ -19,9 +24,18 @@ const rulesOf = (summary: unknown): Outcome[] => (summary as { queue_k6?: { rule
 test('the room\'s /metrics and Redis are sampled, a wrong source is counted and named once, the live line shows the server', async () => {
   const r = await runScenario({
     scenario: 'mass-burst', threshold: 10, intervalMs: 2000,
-    env: { USERS: '30', SERVER_METRICS_URLS: 'room={API_URL}/metrics,bad={API_URL}/nope', SERVER_SAMPLE_MS: '1000', LIVE_EVERY_MS: '2000' },
+    env: { USERS: '30', SERVER_METRICS_URLS: 'room={API_URL}/metrics,bad={API_URL}/nope', SERVER_SAMPLE_MS: '1000', LIVE_EVERY_MS: '2000', RESULTS_PREFIX: 'results/run' },
+    args: ['--out', 'json=results/run.ndjson.gz'], keepResults: true,
     timeoutMs: 180_000,
   });
+  try {
+    await checkRun(r);
+  } finally {
+    if (r.workDir !== undefined) rmSync(r.workDir, { recursive: true, force: true });
+  }
+});
+
+async function checkRun(r: Awaited<ReturnType<typeof runScenario>>): Promise<void> {
   const m = r.summary?.metrics ?? {};
   const rules = rulesOf(r.summary);
   const state = (k: string) => rules.find((o) => o.metric === k)?.state;
@@ -46,7 +60,20 @@ test('the room\'s /metrics and Redis are sampled, a wrong source is counted and 
   const live = out.split('\n').filter((l) => /live \d+s: arrived \d+\/30, active \d+\/10, waiting \d+, admitted from queue \d+, told \d+, errors \d+, violations 0/.test(l));
   assert.ok(live.length >= 2, out.slice(-3000));
   assert.ok(live.some((l) => /\| room (cpu [\d.]+ )?rss \d+MB lag \d+ms/.test(l) && /\| bad not measured/.test(l) && /\| redis \d+MB \d+ clients/.test(l)), live.join('\n'));
-});
+  // The report's Server section: one chart per figure, the room's and Redis' lines in them.
+  const made = await makeReport({ summaryPath: join(r.resultsDir!, 'run.json'), samplePaths: [join(r.resultsDir!, 'run.ndjson.gz')] });
+  const html = readFileSync(made.outPath, 'utf8');
+  for (const chart of ['server-cpu', 'server-rss', 'server-eventloop_lag', 'server-redis_memory', 'server-redis_clients', 'server-redis_ops']) {
+    assert.match(html, new RegExp(`data-chart="${chart}"`), chart);
+  }
+  assert.match(html, /data-chart="server-eventloop_lag".*?data-series="room" data-count="[1-9]/s);
+  assert.match(html, /data-chart="server-redis_clients".*?data-series="redis" data-count="[1-9]/s);
+  if (chromiumMissing() === undefined) {
+    const seen = await checkReportInBrowser(made.outPath, { verdict: 'fail' });
+    assert.ok(seen.charts.includes('server-cpu') && seen.charts.includes('server-eventloop_lag'), seen.charts.join(','));
+    assert.ok(!seen.emptySections.includes('server'));
+  }
+}
 
 test('busy-room: the room\'s event loop lags, the run fails on the lag rule and the diagnosis names the room', async () => {
   const r = await runScenario({
