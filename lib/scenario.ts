@@ -27,7 +27,7 @@ import { k6Version } from './run/identity';
 import { preflight } from './run/preflight';
 import { redisPassword, userPassword } from './run/secrets';
 import { handleRunSummary } from './run/summary';
-import { loadServerConfig } from './server/figures';
+import { loadServerConfig, serverConfigured } from './server/figures';
 import { serverThresholds } from './server/diagnosis';
 import { runServerSampler } from './server/sampler';
 import { runLiveLine, type LiveState } from './server/live';
@@ -62,7 +62,7 @@ export function defineScenario(spec: ScenarioSpec) {
   const api = new QueueApi(cfg.apiUrl, { timeoutMs: cfg.httpTimeoutMs });
   // The server's sources (docs/server-metrics.md): sampled by the probe VU beside its watch.
   const server = loadServerConfig(__ENV);
-  const serverOn = server.sources.length > 0;
+  const serverOn = serverConfigured(server);
   const vars = thresholdVars(cfg);
   // What one unsplit run judges; a split instance judges the per-instance part, the verdict the rest.
   const wholeRun = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, server: serverOn });

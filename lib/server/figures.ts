@@ -3,6 +3,7 @@
 // Redis figures come from INFO. What a source does not export is "not
 // measured" for it, with the reason, never 0.
 import { ConfigError, type Env } from '../env';
+import { loadPromConfig, type PromSourceConfig } from './promql';
 import { describeNotExposition, ExpositionError, parseExposition, sumOf, valueOf, type Exposition } from './exposition';
 
 export interface ServerSource {
@@ -17,6 +18,13 @@ export interface ServerConfig {
   sampleMs: number;
   /** LIVE_EVERY_MS: the live line's period; 0 turns it off. */
   liveEveryMs: number;
+  /** PROMETHEUS_URL and PROMETHEUS_SELECTOR: the figures per pod from a Prometheus server. */
+  prometheus?: PromSourceConfig;
+}
+
+/** A server source is configured: the rules that need one are judged. */
+export function serverConfigured(c: ServerConfig): boolean {
+  return c.sources.length > 0 || c.prometheus !== undefined;
 }
 
 const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -46,10 +54,12 @@ export function loadServerConfig(env: Env): ServerConfig {
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(name, `an integer from ${min} to ${max}`, v);
     return Number(v);
   };
+  const prometheus = loadPromConfig(env);
   return {
     sources: parseSources(env.SERVER_METRICS_URLS),
     sampleMs: int('SERVER_SAMPLE_MS', 5000, 100, 3_600_000),
     liveEveryMs: int('LIVE_EVERY_MS', 10_000, 0, 3_600_000),
+    ...(prometheus !== undefined ? { prometheus } : {}),
   };
 }
 
@@ -133,6 +143,12 @@ export class SourceTrack {
   latest: LatestFigures | undefined;
   answered = 0;
   failed = 0;
+
+  /** Takes figures already derived elsewhere (Prometheus computes the CPU rate itself). */
+  set(out: LatestFigures): void {
+    this.answered++;
+    this.latest = { ...(this.latest ?? {}), ...out };
+  }
 
   /** Folds in one scrape's figures at `at` (ms); returns what to record now. */
   add(at: number, f: ProcessFigures): LatestFigures {

@@ -11,6 +11,7 @@ import { Counter, Trend } from 'k6/metrics';
 import { rejectionText, type RedisLike } from '../redis/probe';
 import { sleepMs } from '../flow/time';
 import { processFigures, readScrape, redisFigures, SourceTrack, type LatestFigures, type RedisFigures, type ServerConfig, type ServerSource } from './figures';
+import { figureQueries, queryUrl, readQueryAnswer, type PromFigure, type PromSeries } from './promql';
 
 export const serverMetrics = {
   /** CPU of a source in cores: the rate of process_cpu_seconds_total between two scrapes, tagged by source */
@@ -154,9 +155,80 @@ async function redisInfo(ctx: SamplerContext, first: { rejected?: number; evicte
   }
 }
 
+const PROM_SOURCE = 'prometheus';
+let promAnswered = 0;
+const promLastAt = new Map<string, number>();
+
+/** One sample of every pod the selector matches, through the Prometheus API. */
+async function promSample(ctx: SamplerContext, warned: Set<string>, missingSaid: Set<string>): Promise<void> {
+  const p = ctx.cfg.prometheus;
+  if (p === undefined) return;
+  const fail = (kind: string, message: string): void => {
+    failedScrapes++;
+    serverMetrics.scrapeErrors.add(1, { source: PROM_SOURCE, kind });
+    if (warned.has(PROM_SOURCE)) return;
+    warned.add(PROM_SOURCE);
+    ctx.log(`server source prometheus (${p.url}) failed: ${message}; queue_server_scrape_errors counts each failure, its figures are not measured, and the run goes on.`);
+  };
+  const found: Partial<Record<PromFigure, PromSeries[]>> = {};
+  const queries = figureQueries(p.selector);
+  for (const fig of Object.keys(queries) as PromFigure[]) {
+    for (const q of queries[fig]) {
+      const res = await http.asyncRequest('GET', queryUrl(p.url, q.query), null, {
+        redirects: 0,
+        timeout: `${Math.max(1000, Math.min(10_000, ctx.cfg.sampleMs))}ms`,
+        tags: { name: 'server prometheus', op: 'server_scrape' },
+        responseCallback: http.expectedStatuses({ min: 100, max: 599 }),
+      });
+      if (res.status === 0) return fail('network', `no answer (${res.error})`);
+      if (res.status >= 300 && res.status < 400) return fail('redirect', `a redirect (${res.status}), e.g. to a login page: give the Prometheus server's own URL`);
+      const a = readQueryAnswer(res.status, typeof res.body === 'string' ? res.body : null);
+      if (!a.ok) return fail('format', a.message);
+      if (a.series.length === 0) continue;
+      found[fig] = a.series.map((x) => ({ name: x.name, value: x.value * q.scale }));
+      break;
+    }
+  }
+  if (found.cpu === undefined && found.rss === undefined) {
+    return fail('no_series', `the selector ${p.selector} matched no series of ${queries.cpu.map((q) => q.from).join(', ')} or ${queries.rss.map((q) => q.from).join(', ')}: check PROMETHEUS_SELECTOR (and that Prometheus scrapes those pods)`);
+  }
+  promAnswered++;
+  for (const fig of ['lag', 'handles'] as const) {
+    if (found[fig] !== undefined || missingSaid.has(`prometheus/${fig}`)) continue;
+    missingSaid.add(`prometheus/${fig}`);
+    ctx.log(`server source prometheus: ${fig} not measured: no series of ${queries[fig].map((q) => q.from).join(' or ')} matches ${p.selector}.`);
+  }
+  const now = Date.now();
+  const pods = new Map<string, LatestFigures>();
+  const at = (name: string): LatestFigures => {
+    const f = pods.get(name) ?? { at: now };
+    pods.set(name, f);
+    return f;
+  };
+  for (const s of found.cpu ?? []) at(s.name).cpuCores = s.value;
+  for (const s of found.rss ?? []) at(s.name).rssBytes = s.value;
+  for (const s of found.lag ?? []) at(s.name).lagMs = s.value;
+  for (const s of found.handles ?? []) at(s.name).handles = s.value;
+  for (const [name, f] of pods) {
+    const tags = { source: name };
+    const last = promLastAt.get(name);
+    promLastAt.set(name, now);
+    if (f.cpuCores !== undefined && last !== undefined) f.cpuSeconds = f.cpuCores * ((now - last) / 1000);
+    serverMetrics.samples.add(1, tags);
+    if (f.cpuCores !== undefined) serverMetrics.cpu.add(f.cpuCores, tags);
+    if (f.cpuSeconds !== undefined) serverMetrics.cpuSeconds.add(f.cpuSeconds, tags);
+    if (f.rssBytes !== undefined) serverMetrics.rss.add(f.rssBytes, tags);
+    if (f.lagMs !== undefined) serverMetrics.lag.add(f.lagMs, tags);
+    if (f.handles !== undefined) serverMetrics.handles.add(f.handles, tags);
+    const track = tracks.get(name) ?? new SourceTrack();
+    tracks.set(name, track);
+    track.set(f);
+  }
+}
+
 /** Samples until ctx.done() (one last sample then) or the deadline. */
 export async function runServerSampler(ctx: SamplerContext): Promise<void> {
-  if (ctx.cfg.sources.length === 0 && ctx.redis === undefined) return;
+  if (ctx.cfg.sources.length === 0 && ctx.cfg.prometheus === undefined && ctx.redis === undefined) return;
   for (const s of ctx.cfg.sources) if (!tracks.has(s.name)) tracks.set(s.name, new SourceTrack());
   const warned = new Set<string>();
   const missingSaid = new Set<string>();
@@ -171,6 +243,11 @@ export async function runServerSampler(ctx: SamplerContext): Promise<void> {
       }
     })),
     redisInfo(ctx, first, warned),
+    promSample(ctx, warned, missingSaid).catch((err: unknown) => {
+      failedScrapes++;
+      serverMetrics.scrapeErrors.add(1, { source: PROM_SOURCE, kind: 'network' });
+      ctx.log(`server source prometheus failed: ${String(err instanceof Error ? err.message : err)}; the run goes on.`);
+    }),
   ]);
   let next = Date.now();
   for (;;) {
@@ -183,6 +260,10 @@ export async function runServerSampler(ctx: SamplerContext): Promise<void> {
       await once();
       break;
     }
+  }
+  if (ctx.cfg.prometheus !== undefined && promAnswered === 0) {
+    serverMetrics.samplesMissing.add(1, { source: PROM_SOURCE });
+    ctx.log(`server source prometheus (${ctx.cfg.prometheus.url}) never answered with a series in this run: queue_server_samples_missing fails the run.`);
   }
   for (const s of ctx.cfg.sources) {
     const t = tracks.get(s.name)!;
