@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { makeReport } from '../../report/report.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { checkReportInBrowser } from '../support/report-browser.ts';
-import { explain, runScenario } from '../support/scenario.ts';
+import { startPrometheus, prometheusMissing, type PrometheusServer } from '../support/prometheus.ts';
+import { explain, runK6, runScenario, startStack } from '../support/scenario.ts';
 
 interface Outcome { metric: string; expression: string; state: string; reason?: string }
 const rulesOf = (summary: unknown): Outcome[] => (summary as { queue_k6?: { rules?: Outcome[] } }).queue_k6?.rules ?? [];
@@ -86,4 +87,32 @@ test('busy-room: the room\'s event loop lags, the run fails on the lag rule and 
   assert.match(r.stdout, /the server process room looks saturated: its event loop lagged \d+ ms at p95/, explain(r));
   assert.match(r.stdout, /threshold queue_server_eventloop_lag p\(95\)<=300 failed/);
   assert.doesNotMatch(r.stdout + r.stderr, /live \d+s:/, 'LIVE_EVERY_MS=0 turns the live line off');
+});
+
+const noPrometheus = prometheusMissing();
+
+test('PROMETHEUS_URL: a real Prometheus scrapes the room, and the run\'s server figures come from its API, per pod', { skip: noPrometheus === undefined ? false : `skipped: ${noPrometheus}` }, async () => {
+  const stack = await startStack({ threshold: 5, intervalMs: 2000 });
+  let prom: PrometheusServer | undefined;
+  try {
+    prom = await startPrometheus([{ address: new URL(stack.target.url).host, labels: { pod: 'room-0' } }]);
+    await prom.waitFor('irate(process_cpu_seconds_total{job="room"}[1m])');
+    const r = await runK6('threshold-overflow', {
+      API_URL: stack.target.url, REDIS_URL: stack.redis.url, USER_PASSWORD: 'e2e-password', QUEUE_THRESHOLD: '5', QUEUE_PROCESSOR_INTERVAL: '2000',
+      USERS: '8', PROMETHEUS_URL: prom.url, PROMETHEUS_SELECTOR: '{job="room"}', SERVER_SAMPLE_MS: '1000', LIVE_EVERY_MS: '1500',
+    }, 120_000);
+    assert.equal(r.code, 0, explain(r));
+    const m = r.summary?.metrics ?? {};
+    const rules = rulesOf(r.summary);
+    for (const key of ['queue_server_eventloop_lag', 'queue_server_scrape_errors', 'queue_server_samples_missing']) {
+      assert.equal(rules.find((o) => o.metric === key)?.state, 'passed', key);
+    }
+    assert.ok((m['queue_server_cpu']?.values.count ?? 0) >= 1, explain(r));
+    assert.ok((m['queue_server_rss']?.values.min ?? 0) > 1e6);
+    assert.ok((m['queue_server_eventloop_lag']?.values.count ?? 0) >= 1);
+    assert.match(r.stdout + r.stderr, /live \d+s: .*\| room-0 cpu [\d.]+ rss \d+MB lag \d+ms/);
+  } finally {
+    await prom?.stop();
+    await stack.stop();
+  }
 });
