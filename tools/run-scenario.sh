@@ -88,10 +88,16 @@ fi
 
 samples=()
 if (( instances == 1 )); then
+  # `times` in this shell (not in a $(...) subshell, which has no children): k6's CPU once it is waited for.
+  { times; date +%s%3N; } >"$prefix.cpu0" 2>/dev/null || true
   set +e
   tools/k6.sh run --out "json=$prefix.ndjson.gz" -e "RESULTS_PREFIX=$prefix" "$@" "$script"
   code=$?
   set -e
+  # The load generator's own CPU (this shell's waited children: k6, not the room), to tell a busy generator from a busy room.
+  { times; date +%s%3N; } >"$prefix.cpu1" 2>/dev/null || true
+  bash tools/loadgen-cpu.sh report "$prefix.cpu0" "$prefix.cpu1" >&2 || true
+  rm -f "$prefix.cpu0" "$prefix.cpu1"
   summary="$prefix.json"
   junit="$prefix.junit.xml"
   samples=("$prefix.ndjson.gz")
