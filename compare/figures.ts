@@ -7,7 +7,7 @@
 // lib/metrics.ts) or one of the derived ids below.
 import type { MetricType } from '../lib/rules/expression.ts';
 import { parentName } from '../lib/summary/names.ts';
-import type { SampleSet } from '../report/samples.ts';
+import type { SampleSet } from '../runs/samples.ts';
 import { aggregate, mannWhitney, type MannWhitney } from './stats.ts';
 import { allowedChange, beyond, worsening, type Tolerance } from './tolerance.ts';
 import type { RunFile } from './runs.ts';

@@ -3,7 +3,7 @@
 // the batches. A section without data says why instead of drawing an empty chart.
 import { batchChart, estimateChart, queueChart, sharedDefs, waitChart } from './charts.ts';
 import type { ReportModel } from './model.ts';
-import type { ThresholdOutcome } from './run-file.ts';
+import type { ThresholdOutcome } from '../runs/run-file.ts';
 import { esc, fmt, fmtMs, highest } from './svg.ts';
 import { serverSection, type ServerSeries } from './server.ts';
 

@@ -5,8 +5,8 @@ import { dirname } from 'node:path';
 import { buildModel, REPORT_METRICS, type ReportModel } from './model.ts';
 import { renderReport } from './render.ts';
 import { SERVER_REPORT_METRICS, serverSeries } from './server.ts';
-import { InputError, describeFsError, emptySampleSet, readSamples } from './samples.ts';
-import { loadSummary } from './run-file.ts';
+import { InputError, describeFsError, emptySampleSet, readSamples } from '../runs/samples.ts';
+import { loadSummary } from '../runs/run-file.ts';
 
 export interface MakeReportOptions {
   summaryPath: string;

@@ -5,7 +5,7 @@
 // is left out when the queue chart has one).
 import { drawAxes, fittingTicks, frame, secondsLabel, stepSeries, svgOpen, timeTitle, type Axes } from './charts.ts';
 import type { ReportModel, TimePoint } from './model.ts';
-import type { SampleSet } from './samples.ts';
+import type { SampleSet } from '../runs/samples.ts';
 import { esc, fmt, highest, legend, linear, lowest, niceTicks, type SeriesStyle } from './svg.ts';
 
 /** The server metrics the report reads, with their tags (the source). */
