@@ -30,7 +30,7 @@ import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSamples } from '../report/samples.ts';
+import { readSamples } from '../runs/samples.ts';
 import { ACTIVE_TTL_SECONDS } from '../reference-room/store.ts';
 import { procSample } from './proc.ts';
 

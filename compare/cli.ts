@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InputError } from '../report/samples.ts';
+import { InputError } from '../runs/samples.ts';
 import { RefusedError } from './compare.ts';
 import { comparisonJUnit } from './junit.ts';
 import { DEFAULT_THRESHOLDS, loadComparison, type LoadOptions } from './load.ts';

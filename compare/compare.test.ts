@@ -143,3 +143,14 @@ test('without samples the figures come from the summaries and are judged on the 
   assert.equal(row(c, 'login_duration').verdict, 'not_compared');
   assert.match(row(c, 'login_duration').why, /has no samples file/);
 });
+
+test('server CPU-seconds per admitted user: compared when a run measured it, flagged past its tolerance, absent otherwise', async () => {
+  const same = await pair({ seed: 21, serverCpuSeconds: 4 }, { seed: 22, serverCpuSeconds: 4.4 });
+  assert.equal(row(same, 'server_cpu_seconds_per_user').verdict, 'ok');
+  const worse = await pair({ seed: 21, serverCpuSeconds: 4 }, { seed: 22, serverCpuSeconds: 8 });
+  const f = row(worse, 'server_cpu_seconds_per_user');
+  assert.equal(f.verdict, 'regression');
+  assert.deepEqual(regressed(worse), ['server_cpu_seconds_per_user']);
+  const none = await pair({ seed: 21 }, { seed: 22 });
+  assert.equal(none.figures.find((r) => r.id === 'server_cpu_seconds_per_user'), undefined);
+});

@@ -1,7 +1,7 @@
 // Two runs side by side: are they comparable, what happened to each
 // threshold, how did each key figure move, and did anything get worse beyond
 // its tolerance (and beyond noise)? Pure: files are read by the CLI.
-import { compareFigure, FIGURES, metricFigure, waitsByPosition, type FigureDef, type FigureRow, type LoadedRun } from './figures.ts';
+import { compareFigure, FIGURES, MEASURED_FIGURES, metricFigure, waitsByPosition, type FigureDef, type FigureRow, type LoadedRun } from './figures.ts';
 import { compareRules, ruleStates, type RuleChange } from './rules.ts';
 import { describeTolerance, parseTolerance, ToleranceError, type CompareSection, type Tolerance } from './tolerance.ts';
 
@@ -133,9 +133,11 @@ export function compareRuns(base: LoadedRun, run: LoadedRun, opts: CompareOption
   const vars = { ...run.file.summary.queue.vars, ...base.file.summary.queue.vars };
   const rows: FigureRow[] = [];
   const named = new Set(opts.section.tolerances.keys());
-  const defs: FigureDef[] = [...FIGURES];
+  const defs: FigureDef[] = [...FIGURES, ...MEASURED_FIGURES.filter((d) => d.fromSummary(base, d.defaultAgg) !== null || d.fromSummary(run, d.defaultAgg) !== null)];
   for (const key of named) {
     if (defs.some((d) => d.id === key)) continue;
+    // A figure neither run measured (e.g. server CPU without a server source) is left out, not shown empty.
+    if (MEASURED_FIGURES.some((d) => d.id === key)) continue;
     const def = metricFigure(key, [base, run]);
     if (def === undefined) {
       warnings.push(`compare.${key}: neither run's summary has a metric ${key}, and it is not a figure (${FIGURES.map((f) => f.id).join(', ')})`);

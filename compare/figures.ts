@@ -7,7 +7,7 @@
 // lib/metrics.ts) or one of the derived ids below.
 import type { MetricType } from '../lib/rules/expression.ts';
 import { parentName } from '../lib/summary/names.ts';
-import type { SampleSet } from '../report/samples.ts';
+import type { SampleSet } from '../runs/samples.ts';
 import { aggregate, mannWhitney, type MannWhitney } from './stats.ts';
 import { allowedChange, beyond, worsening, type Tolerance } from './tolerance.ts';
 import type { RunFile } from './runs.ts';
@@ -193,7 +193,25 @@ export const FIGURES: FigureDef[] = [
   },
 ];
 
-const BY_ID = new Map(FIGURES.map((f) => [f.id, f]));
+/** Figures shown only when one of the two runs measured them (a run without a server source has no server figure). */
+export const MEASURED_FIGURES: FigureDef[] = [
+  {
+    id: 'server_cpu_seconds_per_user',
+    label: 'server CPU-seconds per admitted user',
+    about: 'CPU time of every sampled server process (queue_server_cpu_seconds) / users admitted (at once and from the queue); needs SERVER_METRICS_URLS (docs/server-metrics.md)',
+    type: 'gauge',
+    unit: 'number',
+    defaultAgg: 'value',
+    worse: 'up',
+    fromSummary: (run) => {
+      const cpu = summaryValue(run, 'queue_server_cpu_seconds', 'count');
+      const users = (summaryValue(run, 'queue_admitted_immediately', 'count') ?? 0) + (summaryValue(run, 'queue_admitted_from_queue', 'count') ?? 0);
+      return cpu === null || users === 0 ? null : cpu / users;
+    },
+  },
+];
+
+const BY_ID = new Map([...FIGURES, ...MEASURED_FIGURES].map((f) => [f.id, f]));
 
 /** A figure for any other summary metric the compare section names: its type and unit from the runs' summaries. */
 export function metricFigure(key: string, runs: LoadedRun[]): FigureDef | undefined {

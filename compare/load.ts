@@ -3,7 +3,7 @@
 // side-by-side report (report/side-by-side.ts) both go through here.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { InputError, readSamples, type SampleSet } from '../report/samples.ts';
+import { InputError, readSamples, type SampleSet } from '../runs/samples.ts';
 import { compareRuns, type Comparison } from './compare.ts';
 import { extraSampleMetrics, SAMPLE_METRICS, SAMPLE_TAGS, type LoadedRun } from './figures.ts';
 import { choosePair, loadRunFile, sampleFilesOf } from './runs.ts';

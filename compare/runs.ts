@@ -6,8 +6,8 @@
 // split run). Without BASE and RUN: the two newest runs of one scenario.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parseSummary, type RunSummary } from '../report/run-file.ts';
-import { describeFsError, InputError } from '../report/samples.ts';
+import { parseSummary, type RunSummary } from '../runs/run-file.ts';
+import { describeFsError, InputError } from '../runs/samples.ts';
 
 /** A run file's name: <scenario>-<YYYYMMDDTHHMMSSZ>[-verdict].json (instances' -i<k>of<N>.json are parts, not runs). */
 const RUN_NAME = /^(.+)-(\d{8}T\d{6}Z)(-verdict)?\.json$/;
@@ -16,7 +16,7 @@ const INSTANCE_NAME = /-i\d+of\d+\.json$/;
 export interface RunFile {
   path: string;
   summary: RunSummary;
-  /** queue_k6 as written (rules, verdict and anything else report/run-file.ts does not type). */
+  /** queue_k6 as written (rules, verdict and anything else runs/run-file.ts does not type). */
   queueRaw: Record<string, unknown>;
   /** 'verdict': a split run's merged verdict; 'instance': one instance's own summary (a part of a run). */
   kind: 'run' | 'verdict' | 'instance';

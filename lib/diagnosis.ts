@@ -5,6 +5,7 @@ import type { SummaryData } from './summary/types';
 import type { RuleOutcome } from './rules/judge';
 import { unsettledByMs } from './rules/needs';
 import { VIOLATION_KINDS, type ViolationKind } from './redis/invariants';
+import { serverNotes } from './server/diagnosis';
 
 /** What each broken invariant means, in the contract's terms. */
 const KINDS: Record<ViolationKind, string> = {
@@ -45,6 +46,9 @@ const DEFECTS: Record<string, string> = {
   queue_socket_errors: 'Socket.IO connections failed or dropped',
   queue_protocol_errors: 'malformed Engine.IO / Socket.IO frames were received',
   queue_reconnects: 'not every queued user could refresh while queued',
+  queue_server_eventloop_lag: 'a sampled server process\'s event loop lagged past the bound at p95 (the saturated process is named in its own note)',
+  queue_server_scrape_errors: 'a server metrics source failed to answer with Prometheus metrics (named in the log line "server source ... failed")',
+  queue_server_samples_missing: 'a configured server metrics source never answered with metrics: its figures were not measured (see SERVER_METRICS_URLS)',
 };
 
 function metricName(key: string): string {
@@ -121,6 +125,7 @@ export function diagnose(data: SummaryData, cfg: RunConfig, probesConfigured: bo
   } else if (!probesConfigured) {
     notes.push('Redis probes were off (REDIS_URL empty): every rule that reads Redis was not judged.');
   }
+  notes.push(...serverNotes(data));
   const seen = new Set<string>();
   for (const f of outcomes) {
     if (f.state !== 'failed') continue;

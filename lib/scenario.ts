@@ -20,13 +20,17 @@ import { runProbe } from './flow/watcher';
 import { secretsModule } from './k6/modules';
 import { metrics } from './metrics';
 import { openRedis } from './redis/client';
-import { QueueProbe, redactRedisUrl, type ProbeErrorKind } from './redis/probe';
+import { QueueProbe, redactRedisUrl, type ProbeErrorKind, type RedisLike } from './redis/probe';
 import { SUMMARY_TREND_STATS } from './rules/trend-stats';
 import { isRuleFileError, planRules, thresholdVars, type ThresholdFile } from './rules/build';
 import { k6Version } from './run/identity';
 import { preflight } from './run/preflight';
 import { redisPassword, userPassword } from './run/secrets';
 import { handleRunSummary } from './run/summary';
+import { loadServerConfig, serverConfigured } from './server/figures';
+import { serverThresholds } from './server/diagnosis';
+import { runServerSampler } from './server/sampler';
+import { runLiveLine, type LiveState } from './server/live';
 import type { SummaryData } from './summary/types';
 
 export interface ScenarioSpec {
@@ -52,25 +56,30 @@ function limitedLog(limit: number): (message: string) => void {
 
 export function defineScenario(spec: ScenarioSpec) {
   // A bad parameter or thresholds.json mistake stops the init with its one line (exit 107), no stack.
-  const { cfg, vars, wholeRun, plan } = initParameterErrors(() => {
+  const { cfg, server, vars, wholeRun, plan } = initParameterErrors(() => {
     const c: RunConfig = loadConfig(spec.name, spec.defaults, __ENV, spec.shape);
+    // The server's sources (docs/server-metrics.md): sampled by the probe VU beside its watch.
+    const srv = loadServerConfig(__ENV);
+    const on = serverConfigured(srv);
     const vars = thresholdVars(c);
     const probes = c.redisUrl !== '';
     // What one unsplit run judges; a split instance judges the per-instance part, the verdict the rest.
-    const whole = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes });
-    return { cfg: c, vars, wholeRun: whole, plan: c.instances > 1 ? planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes, split: true }) : whole };
+    const whole = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes, server: on });
+    return { cfg: c, server: srv, vars, wholeRun: whole, plan: c.instances > 1 ? planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes, split: true, server: on }) : whole };
   }, isRuleFileError);
   const probesOn = cfg.redisUrl !== '';
   const split = cfg.instances > 1;
   const maxDuration = `${Math.ceil(maxRunMs(cfg) / 1000)}s`;
   const api = new QueueApi(cfg.apiUrl, { timeoutMs: cfg.httpTimeoutMs });
+  // Each source's lag and CPU stay in the summary, so the diagnosis can name a saturated process.
+  const thresholds = { ...serverThresholds(server.sources), ...plan.thresholds };
 
   const options = {
     scenarios: {
       users: { executor: 'per-vu-iterations', vus: vusFor(cfg), iterations: 1, maxDuration, gracefulStop: '30s', exec: 'users' },
       probe: { executor: 'per-vu-iterations', vus: 1, iterations: 1, maxDuration, gracefulStop: '30s', exec: 'probe' },
     },
-    thresholds: plan.thresholds,
+    thresholds,
     setupTimeout: `${Math.ceil(cfg.httpTimeoutMs / 1000) * 2 + 10}s`,
     // count: sample counts tell a measured rule from an empty one; the ladder lets a split run's percentiles merge.
     summaryTrendStats: SUMMARY_TREND_STATS,
@@ -78,12 +87,13 @@ export function defineScenario(spec: ScenarioSpec) {
   };
 
   /** A VU's probe of the queue's keys; its failures are counted and the first one of each kind is logged. */
-  async function openProbe(eventId: string, log: (m: string) => void): Promise<QueueProbe> {
-    const client = probesOn ? openRedis(cfg.redisUrl, await redisPassword(secretsModule(), __ENV)) : undefined;
+  async function openProbe(eventId: string, log: (m: string) => void, own?: { client: RedisLike | undefined; live?: LiveState }): Promise<QueueProbe> {
+    const client = own !== undefined ? own.client : probesOn ? openRedis(cfg.redisUrl, await redisPassword(secretsModule(), __ENV)) : undefined;
     const logged = new Set<ProbeErrorKind>();
     return new QueueProbe(client, eventId, {
       onError: (kind, message) => {
         metrics.probeErrors.add(1, { kind });
+        if (own?.live) own.live.probeErrors++;
         if (logged.has(kind)) return;
         logged.add(kind);
         log(`Redis probe failed at ${redactRedisUrl(cfg.redisUrl)} (${kind}: ${message}); the checks that read Redis are blind until it answers, and queue_probe_errors counts each failure.`);
@@ -136,8 +146,22 @@ export function defineScenario(spec: ScenarioSpec) {
   async function probe(data: SetupData): Promise<void> {
     const log = limitedLog(3);
     const password = await userPassword(secretsModule(), __ENV);
-    const queueProbe = await openProbe(data.eventId, log);
-    await runProbe({ cfg, api, probe: queueProbe, eventId: data.eventId, password, startAt: data.startAt, checkPeak: spec.checkPeak === true, log });
+    // One Redis client for the watch and the server's INFO (the probe's own).
+    const client = probesOn ? openRedis(cfg.redisUrl, await redisPassword(secretsModule(), __ENV)) : undefined;
+    const live: LiveState = { counts: undefined, admitted: 0, told: 0, probeErrors: 0, violations: 0 };
+    const queueProbe = await openProbe(data.eventId, log, { client, live });
+    let watching = true;
+    const deadline = data.startAt + maxRunMs(cfg);
+    const side = Promise.all([
+      runServerSampler({ cfg: server, redis: client, done: () => !watching, deadline, log: limitedLog(3 + 2 * server.sources.length) }),
+      runLiveLine({ cfg, server, startAt: data.startAt, done: () => !watching, deadline, state: live }),
+    ]);
+    try {
+      await runProbe({ cfg, api, probe: queueProbe, eventId: data.eventId, password, startAt: data.startAt, checkPeak: spec.checkPeak === true, log, live });
+    } finally {
+      watching = false;
+      await side;
+    }
   }
 
   function handleSummary(data: SummaryData): Record<string, string> {

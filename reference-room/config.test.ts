@@ -33,12 +33,12 @@ describe('config', () => {
       TARGET_PORT: '0', TARGET_HOST: '::1', QUEUE_THRESHOLD: '10', QUEUE_PROCESSOR_INTERVAL: '5000', TARGET_FAULTS: ' lifo, over-admit ,',
       JWT_SECRET: 'a-secret-of-enough-length', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'secret', TARGET_KDF_COST: '1024',
       TARGET_PING_INTERVAL_MS: '1000', TARGET_PING_TIMEOUT_MS: '2000', RACY_WINDOW_MS: '0', TARGET_PROCESSES: '3', TARGET_NOTIFY: 'user',
-      TARGET_ACTIVE_TTL_S: '5',
+      TARGET_ACTIVE_TTL_S: '5', BUSY_MS: '40',
     }));
     assert.deepEqual({ ...c }, {
       port: 0, host: '::1', threshold: 10, processorIntervalMs: 5000, redisUrl: 'redis://127.0.0.1:6379', faults: ['lifo', 'over-admit'],
       jwtSecret: 'a-secret-of-enough-length', adminEmail: 'a@b.co', adminPassword: 'secret', kdfCost: 1024,
-      pingIntervalMs: 1000, pingTimeoutMs: 2000, racyWindowMs: 0, processes: 3, notify: 'user', activeTtlSeconds: 5,
+      pingIntervalMs: 1000, pingTimeoutMs: 2000, racyWindowMs: 0, processes: 3, notify: 'user', activeTtlSeconds: 5, busyMs: 40,
     });
   });
 

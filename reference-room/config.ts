@@ -48,6 +48,8 @@ export interface TargetConfig {
    * TTL for the whole set, so it can expire all at once (the contract says 300 s).
    */
   activeTtlSeconds: number;
+  /** How long the busy-room fault holds the event loop per request and per emitted batch (BUSY_MS). */
+  busyMs: number;
 }
 
 export const NOTIFY_MODES = ['room', 'user'] as const;
@@ -65,6 +67,7 @@ export const DEFAULTS = {
   processes: 1,
   notify: 'room',
   activeTtlSeconds: ACTIVE_TTL_SECONDS,
+  busyMs: 600,
 } as const;
 
 /** Environment variable for each setting, used in error messages and the README. */
@@ -86,6 +89,7 @@ export const ENV_NAMES: Record<keyof TargetConfig, string> = {
   processes: 'TARGET_PROCESSES',
   notify: 'TARGET_NOTIFY',
   activeTtlSeconds: 'TARGET_ACTIVE_TTL_S',
+  busyMs: 'BUSY_MS',
 };
 
 export class ConfigError extends Error {
@@ -128,6 +132,7 @@ const LIMITS = {
   racyWindowMs: [0, 60_000],
   processes: [1, MAX_PROCESSES],
   activeTtlSeconds: [1, 86_400],
+  busyMs: [0, 60_000],
 } as const;
 
 type IntKey = keyof typeof LIMITS;
@@ -185,7 +190,7 @@ function isPowerOfTwo(n: number): boolean {
 /** Reads the environment (main.ts): errors name the variable, e.g. "invalid QUEUE_THRESHOLD; ...". */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TargetConfig {
   const partial: Partial<TargetConfig> = {};
-  const ints: IntKey[] = ['port', 'threshold', 'processorIntervalMs', 'kdfCost', 'pingIntervalMs', 'pingTimeoutMs', 'racyWindowMs', 'processes', 'activeTtlSeconds'];
+  const ints: IntKey[] = ['port', 'threshold', 'processorIntervalMs', 'kdfCost', 'pingIntervalMs', 'pingTimeoutMs', 'racyWindowMs', 'processes', 'activeTtlSeconds', 'busyMs'];
   for (const k of ints) {
     const raw = env[ENV_NAMES[k]];
     if (raw !== undefined && raw !== '') {

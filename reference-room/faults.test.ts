@@ -30,7 +30,27 @@ const manual = { processorIntervalMs: 60_000 };
 describe('faults', () => {
   it('every fault has a test here', () => {
     assert.deepEqual([...FAULT_NAMES].sort(), ['lifo', 'no-release', 'no-session-restore', 'over-admit', 'racy-admission',
-      'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate']);
+      'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate', 'busy-room'].sort());
+  });
+
+  it('busy-room: each request holds the event loop BUSY_MS, and /metrics shows the lag', async () => {
+    await both('busy-room', { threshold: 2, busyMs: 150, ...manual }, async (s) => {
+      const ev = newEventId();
+      const users = await registerUsers(s.url, 3);
+      const t0 = performance.now();
+      await checkInOrder(s.url, users, ev);
+      const tookMs = performance.now() - t0;
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      const lag = Number(/^nodejs_eventloop_lag_max_seconds\{[^}]*\} (\S+)$/m.exec(metrics)?.[1]);
+      return { tookMs, lag };
+    }, (on, r) => {
+      if (on) {
+        assert.ok(r.tookMs >= 3 * 150, `3 checks should take 3 x BUSY_MS at least, took ${r.tookMs} ms`);
+        assert.ok(r.lag >= 0.1, `the event loop lag should show the block, got ${r.lag} s`);
+      } else {
+        assert.ok(r.lag < 0.1, `no block expected, lag ${r.lag} s`);
+      }
+    });
   });
 
   it('racy-admission: a burst overshoots the threshold', async () => {

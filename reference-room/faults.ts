@@ -12,6 +12,7 @@ export const FAULTS = {
   'requeue-on-reconnect': 'a repeated check while queued moves the user to the back with a new score',
   'no-session-restore': 'session-restored is never emitted on reconnect',
   'wrong-estimate': 'estimatedWait = 30 s x position (what production does), whatever the real pace',
+  'busy-room': 'every API request and every emitted batch holds the event loop BUSY_MS (a saturated server process)',
 } as const;
 
 export type FaultName = keyof typeof FAULTS;

@@ -35,6 +35,8 @@ export class Processor {
     private readonly faults: Faults,
     private readonly intervalMs: number,
     private readonly log: (line: string) => void,
+    /** Called once per batch that admitted someone, after its announcements (the room's /metrics, busy-room). */
+    private readonly onBatch?: (size: number) => void,
   ) {}
 
   /**
@@ -126,6 +128,7 @@ export class Processor {
       }
     }
     this.timed(() => this.notify.queueUpdated(eventId, batch.queueSize, batch.before));
+    this.onBatch?.(batch.admitted.length);
   }
 
   /** Counts the fan-out cost alone (emitMs), not the work served between emits. */

@@ -10,6 +10,7 @@ import { resolveConfig, type TargetConfig } from './config.ts';
 import { Faults, type FaultName } from './faults.ts';
 import { HttpError, readJsonBody, sendJson } from './http.ts';
 import { Processor, errorMessage, type ProcessorStats } from './processor.ts';
+import { blockEventLoop, METRICS_PATH, roomMetrics } from './metrics.ts';
 import { attachSockets } from './sockets.ts';
 import { QueueStore } from './store.ts';
 
@@ -47,6 +48,8 @@ export interface StartOptions {
    * cluster workers share: a client can then pick the process it talks to.
    */
   ownPort?: number;
+  /** This process's index in a room of several (the room_process label of /metrics; default 0). */
+  processIndex?: number;
 }
 
 const REDIS_CONNECT_TIMEOUT_MS = 3000;
@@ -107,10 +110,34 @@ export async function startTarget(partial: Partial<TargetConfig>, opts: StartOpt
   // Ready only once the subscriptions are in place: a broadcast from another process is then never missed.
   if (adapter !== null) await adapter.subscribed();
   const router = buildRouter({ config, redis, users, store, faults, queueCleared: sockets.queueCleared });
-  const processor = new Processor(store, sockets, faults, config.processorIntervalMs, log);
+  // busy-room: every emitted batch also holds the event loop BUSY_MS.
+  const busyMs = faults.has('busy-room') ? config.busyMs : 0;
+  let metricsRef: ReturnType<typeof roomMetrics> | null = null;
+  const processor = new Processor(store, sockets, faults, config.processorIntervalMs, log, (size) => {
+    metricsRef?.batch(size);
+    blockEventLoop(busyMs);
+  });
+  const metrics = roomMetrics({
+    connections: () => sockets.connections(),
+    roomSizes: () => {
+      let n = 0;
+      for (const [name, members] of sockets.io.of('/').adapter.rooms) if (name.startsWith('queue:')) n += members.size;
+      return n;
+    },
+    processor: () => processor.stats(),
+  }, opts.processIndex ?? 0);
+  metricsRef = metrics;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'GET' && path === METRICS_PATH) {
+      const text = await metrics.text();
+      res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
+    // busy-room: every request of the API holds the event loop BUSY_MS (not /metrics, which reports it).
+    blockEventLoop(busyMs);
     const route = router.match(req.method ?? 'GET', path);
     if (route === null) throw new HttpError(404, `not found: ${req.method} ${path.slice(0, 200)}`);
     let bodyPromise: Promise<Record<string, unknown>> | null = null;

@@ -40,6 +40,7 @@ process.on('message', (m: ToWorker) => {
         ensureAdmin: m.index === 0,
         redisAdapter: true,
         ownPort: m.ownPort,
+        processIndex: m.index,
       }).then(
         (t) => {
           target = t;

@@ -6,7 +6,7 @@
 // gets its report too), 1 for an unreadable input or output, 2 for a usage error.
 import { pathToFileURL } from 'node:url';
 import { makeReport } from './report.ts';
-import { InputError } from './samples.ts';
+import { InputError } from '../runs/samples.ts';
 import { makeSideBySideReport } from './side-by-side.ts';
 import { RefusedError } from '../compare/compare.ts';
 import { ToleranceError } from '../compare/tolerance.ts';

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, countOutOfOrder, percentile } from './model.ts';
-import { emptySampleSet, type SamplePoint, type SampleSet } from './samples.ts';
-import { parseSummary, type RunSummary } from './run-file.ts';
+import { emptySampleSet, type SamplePoint, type SampleSet } from '../runs/samples.ts';
+import { parseSummary, type RunSummary } from '../runs/run-file.ts';
 
 const T0 = Date.UTC(2026, 10, 27, 4, 0, 0);
 

@@ -2,8 +2,8 @@
 // queue's timeline, the processor's ticks, every queued user's wait, and the
 // findings that say in words what the charts show (late users, out-of-order
 // admissions, over-admitting batches). Rendering only draws this model.
-import type { SamplePoint, SampleSet } from './samples.ts';
-import { thresholdOutcomes, type RunSummary, type ThresholdOutcome } from './run-file.ts';
+import type { SamplePoint, SampleSet } from '../runs/samples.ts';
+import { thresholdOutcomes, type RunSummary, type ThresholdOutcome } from '../runs/run-file.ts';
 
 /** The metrics the report reads; the sample reader skips every other one. */
 export const REPORT_METRICS = [

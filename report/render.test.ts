@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { buildModel, REPORT_METRICS } from './model.ts';
 import { renderReport } from './render.ts';
-import { emptySampleSet, readSamples, type SamplePoint } from './samples.ts';
-import { parseSummary } from './run-file.ts';
+import { emptySampleSet, readSamples, type SamplePoint } from '../runs/samples.ts';
+import { parseSummary } from '../runs/run-file.ts';
 import { syntheticRun, writeSyntheticRun, type SyntheticRunOptions } from '../test/support/synthetic-run.ts';
 import { tempDirs } from '../test/support/tempdir.ts';
 

@@ -3,8 +3,9 @@
 // the batches. A section without data says why instead of drawing an empty chart.
 import { batchChart, estimateChart, queueChart, sharedDefs, waitChart } from './charts.ts';
 import type { ReportModel } from './model.ts';
-import type { ThresholdOutcome } from './run-file.ts';
+import type { ThresholdOutcome } from '../runs/run-file.ts';
 import { esc, fmt, fmtMs, highest } from './svg.ts';
+import { serverSection, type ServerSeries } from './server.ts';
 
 export const CSS = `
 :root { color-scheme: light; }
@@ -270,7 +271,7 @@ function footer(model: ReportModel): string {
 }
 
 /** The whole page for one run. */
-export function renderReport(model: ReportModel): string {
+export function renderReport(model: ReportModel, extra: { server?: ServerSeries } = {}): string {
   const q = model.summary.queue;
   const title = `queue-k6 report: ${q.scenario ?? 'run'}${q.runId ? ` (${q.runId})` : ''}: ${model.passed ? 'passed' : 'failed'}`;
   return [
@@ -291,6 +292,7 @@ export function renderReport(model: ReportModel): string {
     queueSection(model),
     waitsSection(model),
     batchesSection(model),
+    serverSection(model, extra.server),
     footer(model),
     '</main>',
     '</body>',

@@ -4,8 +4,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { buildModel, REPORT_METRICS, type ReportModel } from './model.ts';
 import { renderReport } from './render.ts';
-import { InputError, describeFsError, emptySampleSet, readSamples } from './samples.ts';
-import { loadSummary } from './run-file.ts';
+import { SERVER_REPORT_METRICS, serverSeries } from './server.ts';
+import { InputError, describeFsError, emptySampleSet, readSamples } from '../runs/samples.ts';
+import { loadSummary } from '../runs/run-file.ts';
 
 export interface MakeReportOptions {
   summaryPath: string;
@@ -31,10 +32,10 @@ export function defaultOutPath(summaryPath: string): string {
 export async function makeReport(opts: MakeReportOptions): Promise<MadeReport> {
   const started = performance.now();
   const summary = await loadSummary(opts.summaryPath);
-  const samples = opts.samplePaths.length === 0 ? emptySampleSet() : await readSamples(opts.samplePaths, { metrics: REPORT_METRICS });
+  const samples = opts.samplePaths.length === 0 ? emptySampleSet() : await readSamples(opts.samplePaths, { metrics: [...REPORT_METRICS, ...SERVER_REPORT_METRICS], keepTags: SERVER_REPORT_METRICS });
   const read = performance.now();
   const model = buildModel(summary, samples);
-  const html = renderReport(model);
+  const html = renderReport(model, { server: opts.samplePaths.length === 0 ? undefined : serverSeries(samples, model.t0 ?? 0) });
   const rendered = performance.now();
   const outPath = opts.outPath ?? defaultOutPath(opts.summaryPath);
   try {

@@ -15,7 +15,7 @@ import { describeTolerance } from '../compare/tolerance.ts';
 import { sharedDefs } from './charts.ts';
 import { buildModel, REPORT_METRICS, type ReportModel } from './model.ts';
 import { CSS } from './render.ts';
-import { emptySampleSet, describeFsError, InputError } from './samples.ts';
+import { emptySampleSet, describeFsError, InputError } from '../runs/samples.ts';
 import { batchesOverlay, estimatesOverlay, queueOverlay, waitsOverlay } from './side-by-side-charts.ts';
 import { esc, fmt, fmtMs } from './svg.ts';
 

@@ -74,21 +74,30 @@ if [[ -z "${API_URL:-}" ]]; then
   # room's Redis; empty (make scenario-N REDIS_URL=), the run goes without probes while the room
   # keeps the Redis target-ctl starts for it; a URL, the room uses that Redis too.
   probes_redis_set="${REDIS_URL+set}" probes_redis="${REDIS_URL:-}"
+  # SERVER_METRICS_URLS likewise: unset, the run samples every room process's /metrics; empty, no server source.
+  server_urls_set="${SERVER_METRICS_URLS+set}"
   target_started=1
   tools/target-ctl.sh up >/dev/null
   # shellcheck disable=SC1091
   set -a; source "$RUN_DIR/target.env"; set +a
   export TARGET_REDIS_URL="$REDIS_URL"
   if [[ -n "$probes_redis_set" ]]; then export REDIS_URL="$probes_redis"; fi
+  if [[ -z "$server_urls_set" ]]; then export SERVER_METRICS_URLS="${TARGET_METRICS_URLS:-}"; fi
   echo "queue-k6: reference target at $API_URL (threshold $QUEUE_THRESHOLD, interval ${QUEUE_PROCESSOR_INTERVAL} ms, faults: ${TARGET_FAULTS:-none}, Redis probes: $([[ -n "$REDIS_URL" ]] && echo on || echo 'off, REDIS_URL empty'))" >&2
 fi
 
 samples=()
 if (( instances == 1 )); then
+  # `times` in this shell (not in a $(...) subshell, which has no children): k6's CPU once it is waited for.
+  { times; date +%s%3N; } >"$prefix.cpu0" 2>/dev/null || true
   set +e
   tools/k6.sh run --out "json=$prefix.ndjson.gz" -e "RESULTS_PREFIX=$prefix" "$@" "$script"
   code=$?
   set -e
+  # The load generator's own CPU (this shell's waited children: k6, not the room), to tell a busy generator from a busy room.
+  { times; date +%s%3N; } >"$prefix.cpu1" 2>/dev/null || true
+  bash tools/loadgen-cpu.sh report "$prefix.cpu0" "$prefix.cpu1" >&2 || true
+  rm -f "$prefix.cpu0" "$prefix.cpu1"
   summary="$prefix.json"
   junit="$prefix.junit.xml"
   samples=("$prefix.ndjson.gz")

@@ -10,6 +10,7 @@
 #                                TARGET_PROCESS_URLS=<url of process 0>,<url of process 1>,...
 #                                  (each process alone, at TARGET_PORT+1+i when N > 1; process 0 runs the processor)
 #                                TARGET_PIDS=<main pid>,<pid of process 0>,...   (N > 1; N = 1: the main pid)
+#                                TARGET_METRICS_URLS=room=<url>/metrics (N = 1) or room0=<url of process 0>/metrics,...
 #   tools/target-ctl.sh down   stop every room process and the redis it started (idempotent)
 #   tools/target-ctl.sh run    run in the foreground; its redis stops when it exits
 #
@@ -176,6 +177,15 @@ room_env() {
   echo "TARGET_PROCESSES=$TARGET_PROCESSES"
   echo "TARGET_PROCESS_URLS=$urls"
   echo "TARGET_PIDS=$pids"
+  # Each process's /metrics, named (room, or room0, room1, ...): the run's SERVER_METRICS_URLS under make.
+  local metrics="" u k=0
+  local -a each
+  IFS=, read -ra each <<<"$urls"
+  for u in "${each[@]}"; do
+    if (( TARGET_PROCESSES > 1 )); then metrics+="${metrics:+,}room$k=$u/metrics"; else metrics="room=$u/metrics"; fi
+    k=$(( k + 1 ))
+  done
+  echo "TARGET_METRICS_URLS=$metrics"
 }
 
 cmd_up() {

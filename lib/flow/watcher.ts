@@ -10,6 +10,7 @@ import { addWithMetadata, checked, metrics, violation } from '../metrics';
 import { checkBatch, checkCounts, checkPeak, irregularTick, looksStalled, tickToleranceMs, type Counts } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, type SocketIOClient } from '../socketio';
+import type { LiveState } from '../server/live';
 import { sleepMs } from './time';
 
 export interface ProbeContext {
@@ -23,6 +24,8 @@ export interface ProbeContext {
   /** Scenario 1: Redis must hold exactly the admitted and the queued users at the peak. */
   checkPeak: boolean;
   log: (message: string) => void;
+  /** What the live line shows (lib/server/live.ts); updated as the watch goes, when given. */
+  live?: LiveState;
 }
 
 interface Observer {
@@ -58,6 +61,7 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
     socket.on('queue-entry-allowed', () => {
       inBatch++;
       total++;
+      if (ctx.live) ctx.live.told++;
       metrics.observerAdmissions.add(1);
     });
     socket.on('queue-updated', (payload: unknown) => {
@@ -76,6 +80,7 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
         if (typeof p.currentUsers === 'number') meta.free_slots = Math.max(0, ctx.cfg.queueThreshold - p.currentUsers);
         if (typeof p.queueSize === 'number') meta.queue_size = p.queueSize;
         addWithMetadata(metrics.batchSize, inBatch, meta);
+        if (ctx.live) ctx.live.admitted += inBatch;
         if (typeof p.currentUsers === 'number') for (const kind of checkBatch(inBatch, p.currentUsers, ctx.cfg.queueThreshold)) violation(kind);
       }
       inBatch = 0;
@@ -143,7 +148,11 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
       metrics.probeSamples.add(1);
       metrics.probeDepth.add(c.depth);
       metrics.probeActive.add(c.active);
-      for (const kind of checkCounts(c, ctx.cfg.queueThreshold)) violation(kind);
+      if (ctx.live) ctx.live.counts = c;
+      for (const kind of checkCounts(c, ctx.cfg.queueThreshold)) {
+        violation(kind);
+        if (ctx.live) ctx.live.violations++;
+      }
       peak.depth = Math.max(peak.depth, c.depth);
       peak.active = Math.max(peak.active, c.active);
       if (looksStalled(c, ctx.cfg.queueThreshold)) {

@@ -134,3 +134,17 @@ test('a split instance keeps the per-instance rules and turns whole-run rules in
   assert.deepEqual(part['queue_invariant_violations{kind:state_mismatch}'], ['count==0']);
   assert.deepEqual(part.queue_probe_active, ['max<=10']);
 });
+
+test('server rules: not judged, with the reason, when no server source is configured; in force when one is', () => {
+  const cfg = loadConfig('mass-burst', defaults['mass-burst'], env);
+  const server = ['queue_server_eventloop_lag', 'queue_server_scrape_errors', 'queue_server_samples_missing'];
+  const off = planRules(file, 'mass-burst', thresholdVars(cfg), { probes: true });
+  for (const key of server) {
+    assert.equal(off.thresholds[key], undefined, key);
+    assert.match(off.notInForce.find((r) => r.key === key)?.reason ?? '', /needs a server source, and none was configured \(SERVER_METRICS_URLS empty/, key);
+  }
+  const on = planRules(file, 'mass-burst', thresholdVars(cfg), { probes: true, server: true });
+  assert.deepEqual(on.thresholds.queue_server_eventloop_lag, ['p(95)<=300']);
+  assert.deepEqual(on.thresholds.queue_server_samples_missing, ['count==0']);
+  assert.equal(on.notInForce.filter((r) => server.includes(r.key)).length, 0);
+});

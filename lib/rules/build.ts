@@ -144,6 +144,8 @@ export interface BuildOptions {
   probes: boolean;
   /** This is one instance of a split run: whole-run rules become their neutral rule. */
   split?: boolean;
+  /** A server source is configured (SERVER_METRICS_URLS): rules that need one apply. */
+  server?: boolean;
 }
 
 /** One rule of the run: a k6 expression on a metric key, and what judging it needs. */
@@ -187,7 +189,7 @@ export function planRules(file: ThresholdFile, scenario: string, vars: Record<st
   const neutral = wholeRunRules(file);
   const table = needsTable(file);
   const measured = measures(file);
-  const facts: StaticFacts = { probes: opts.probes, split: opts.split === true };
+  const facts: StaticFacts = { probes: opts.probes, split: opts.split === true, server: opts.server === true };
   const merged: Record<string, string[] | string | null> = { ...(typeof common === 'object' ? common : {}), ...own };
   const plan: RulePlan = { thresholds: {}, rules: [], notInForce: [] };
   for (const [key, exprs] of Object.entries(merged)) {

@@ -40,7 +40,11 @@ export const OPS: Record<Op, (a: number, b: number) => boolean> = {
   '!=': (a, b) => a !== b,
 };
 
-const EXPRESSION = /^\s*([a-z]+|p\(\s*\d+(?:\.\d+)?\s*\))\s*(===|==|!=|<=|>=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$/;
+// The grammar's parts: an aggregation, then an operator (then a number).
+const AGGREGATION = String.raw`([a-z]+|p\(\s*\d+(?:\.\d+)?\s*\))`;
+const OPERATOR = String.raw`(===|==|!=|<=|>=|<|>)`;
+const EXPRESSION = new RegExp(String.raw`^\s*${AGGREGATION}\s*${OPERATOR}\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$`);
+const LEADING = new RegExp(String.raw`^\s*${AGGREGATION}\s*${OPERATOR}`, 'i');
 
 /** `p(95) < 2000` → { agg: 'p(95)', op: '<', value: 2000 }; null when it is not an expression. */
 export function parseExpression(expr: string): ParsedExpression | null {
@@ -53,6 +57,16 @@ export function parseExpression(expr: string): ParsedExpression | null {
 export function aggregationOf(expr: string): string | null {
   const p = parseExpression(expr);
   return p === null ? null : p.agg;
+}
+
+/**
+ * The aggregation an expression starts with, by the same grammar, even when
+ * the rest is not a number yet (a ${PLACEHOLDER}) or more follows: what
+ * JUnit and the report show a rule's observed value by.
+ */
+export function leadingAggregation(expr: string): string | null {
+  const m = LEADING.exec(expr);
+  return m === null ? null : m[1]!.replace(/\s+/g, '');
 }
 
 /** Does this aggregation fit this metric type (k6 refuses the run with 104 otherwise)? */

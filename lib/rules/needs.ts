@@ -5,6 +5,7 @@
 // before its result is believed.
 //
 //   redis           the Redis probes are on (REDIS_URL set)
+//   server          a server source is configured (SERVER_METRICS_URLS set)
 //   whole_run       only the whole run can judge it (totals over all users): an
 //                   instance of a split run leaves it to `make verdict`
 //   observer        the watcher joined the event's room (queue_observer_joined)
@@ -21,6 +22,7 @@ import { metricNameOf } from './expression';
 
 export type Need =
   | { kind: 'redis' }
+  | { kind: 'server' }
   | { kind: 'whole_run' }
   | { kind: 'observer' }
   | { kind: 'samples'; key?: string }
@@ -31,10 +33,10 @@ export class NeedsError extends Error {}
 
 export function parseNeed(text: string): Need {
   const t = text.trim();
-  if (t === 'redis' || t === 'whole_run' || t === 'observer' || t === 'samples' || t === 'settled') return { kind: t } as Need;
+  if (t === 'redis' || t === 'server' || t === 'whole_run' || t === 'observer' || t === 'samples' || t === 'settled') return { kind: t } as Need;
   const m = /^(samples|none):([a-z_][a-z0-9_]*(\{[^}]+\})?)$/.exec(t);
   if (m !== null) return m[1] === 'samples' ? { kind: 'samples', key: m[2] } : { kind: 'none', key: m[2]! };
-  throw new NeedsError(`unknown need "${text}": expected redis, whole_run, observer, settled, samples, samples:<metric key> or none:<metric key>`);
+  throw new NeedsError(`unknown need "${text}": expected redis, server, whole_run, observer, settled, samples, samples:<metric key> or none:<metric key>`);
 }
 
 export function needText(n: Need): string {
@@ -75,12 +77,15 @@ export interface StaticFacts {
   probes: boolean;
   /** One instance of a split run. */
   split: boolean;
+  /** A server source is configured (SERVER_METRICS_URLS); unset reads as none. */
+  server?: boolean;
 }
 
 /** Why a rule is not in force before the run, or null when it is. */
 export function staticGap(needs: readonly Need[], facts: StaticFacts): string | null {
   for (const n of needs) {
     if (n.kind === 'redis' && !facts.probes) return 'needs the Redis probes, and they were off (REDIS_URL empty)';
+    if (n.kind === 'server' && facts.server !== true) return 'needs a server source, and none was configured (SERVER_METRICS_URLS empty; docs/server-metrics.md)';
     if (n.kind === 'whole_run' && facts.split) return 'needs the whole run: one instance of a split run sees only its share (make verdict judges it)';
   }
   return null;

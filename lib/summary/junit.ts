@@ -8,6 +8,7 @@
 import { formatRawValue, trimmedFixed } from './format';
 import { compareMetricKeys, sortedMetricKeys } from './names';
 import type { SummaryData, SummaryMetric } from './types';
+import { leadingAggregation } from '../rules/expression';
 
 export interface FailedThreshold {
   /** The metric key, e.g. `http_req_duration` or `ref_trend{kind:a}`. */
@@ -91,8 +92,8 @@ export function escapeXml(text: string): string {
 
 /** The aggregation an expression tests: `p(95) < 500` -> `p(95)`, `rate==1` -> `rate`. */
 export function thresholdAggregation(expression: string): string | undefined {
-  const m = /^\s*([A-Za-z]+(?:\(\s*[0-9.]+\s*\))?)\s*(?:[<>!=]=?=?)/.exec(expression);
-  return m ? m[1].replace(/\s+/g, '') : undefined;
+  // The rule grammar's own parser (lib/rules/expression.ts), so JUnit reads a rule as the rules do.
+  return leadingAggregation(expression) ?? undefined;
 }
 
 function observedValues(metric: SummaryMetric): string {

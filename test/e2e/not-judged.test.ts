@@ -27,6 +27,12 @@ test('probes off: every rule that reads Redis is not judged, in the text, JUnit,
       assert.match(byKey(key)!.reason ?? '', /Redis probes/, key);
     }
     assert.equal(byKey('queue_admitted_immediately')?.state, 'passed', 'what the users measured is still judged');
+    // No server source (SERVER_METRICS_URLS and PROMETHEUS_URL unset): the server rules are not judged, with the reason.
+    for (const key of ['queue_server_eventloop_lag', 'queue_server_scrape_errors', 'queue_server_samples_missing']) {
+      assert.equal(byKey(key)?.state, 'not_judged', key);
+      assert.match(byKey(key)!.reason ?? '', /needs a server source, and none was configured/, key);
+    }
+    assert.match(r.stdout, /queue_server_eventloop_lag p\(95\)<=300: needs a server source/);
     assert.match(r.stdout, /NOT JUDGED \(\d+\)/);
     assert.match(r.stdout, /queue_invariant_violations\{kind:fifo\} count==0: needs the Redis probes/);
     assert.doesNotMatch(r.stdout, /✓ \{ kind:fifo \}/, 'no ✓ for what nothing measured');

@@ -41,6 +41,8 @@ export interface FixtureOptions {
   k6Version?: string;
   /** Epoch ms of the first scheduled arrival. */
   startAt?: number;
+  /** CPU-seconds of the sampled server processes (queue_server_cpu_seconds); unset: no server source. */
+  serverCpuSeconds?: number;
 }
 
 export interface FixtureFiles {
@@ -195,6 +197,7 @@ export function fixtureRun(o: FixtureOptions): { summary: Record<string, unknown
     else v = trendValues(vs);
     metrics[name] = { type, contains, values: v };
   }
+  if (o.serverCpuSeconds !== undefined) metrics.queue_server_cpu_seconds = { type: 'counter', contains: 'default', values: { count: o.serverCpuSeconds, rate: (o.serverCpuSeconds * 1000) / durationMs } };
   const tolerance = interval + 1000 + 1000;
   const rules: Record<string, string[]> = {
     queue_admitted_immediately: [`count==${Math.min(users, threshold)}`],

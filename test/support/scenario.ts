@@ -143,7 +143,8 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       QUEUE_THRESHOLD: String(run.threshold),
       QUEUE_PROCESSOR_INTERVAL: String(run.intervalMs),
       ...(run.notify !== undefined ? { ROOM_NOTIFY: run.notify } : {}),
-      ...run.env,
+      // {API_URL} in a value is the room's URL, known only once it listens (e.g. SERVER_METRICS_URLS).
+      ...Object.fromEntries(Object.entries(run.env ?? {}).map(([k, v]) => [k, v.split('{API_URL}').join(stack.target.url)])),
     }, run.timeoutMs ?? 120_000, run.args ?? [], run.keepResults === true);
   } finally {
     await stack.stop();

@@ -4,6 +4,7 @@
 // the file is trusted no further than JSON.parse and a few shape checks.
 import { readFile } from 'node:fs/promises';
 import { InputError, describeFsError } from './samples.ts';
+import { leadingAggregation } from '../lib/rules/expression.ts';
 
 export type ParamValue = string | number | boolean | null;
 
@@ -65,12 +66,9 @@ export interface ThresholdOutcome {
   reason?: string;
 }
 
-const EXPRESSION = /^\s*([A-Za-z]+(?:\(\s*[0-9.]+\s*\))?)\s*(?:<=|>=|===|==|!=|<|>)/;
-
-/** The aggregation a k6 threshold expression reads: `p(95) < 2000` -> `p(95)`. */
+/** The aggregation a k6 threshold expression reads: `p(95) < 2000` -> `p(95)` (the rule grammar's own parser). */
 export function thresholdStat(expression: string): string | null {
-  const m = EXPRESSION.exec(expression);
-  return m === null ? null : m[1]!.replace(/\s+/g, '');
+  return leadingAggregation(expression);
 }
 
 function asRecord(x: unknown): Record<string, unknown> | undefined {
