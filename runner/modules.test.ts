@@ -186,6 +186,31 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
     for (const name of expected) assert.deepEqual([checks.get(name)?.passes, checks.get(name)?.fails], [1, 0], name);
   });
 
+  it('k6/x/redis dials from the VU\'s --local-ips address; a Redis in protected mode refuses it with write: broken pipe', async (t) => {
+    if (redis === null) {
+      t.skip(`no redis-server: ${redisError}`);
+      return;
+    }
+    // Reference "At scale on real k6", first table: with --local-ips=127.0.1.2, CLIENT INFO
+    // shows addr=127.0.1.2 on a Redis with --protected-mode no; a Redis in protected mode
+    // (the default) rejects the client with `write: broken pipe`; without --local-ips both
+    // see 127.0.0.1. The suite's Redis (startRedis) runs with protected mode off on 127.0.0.1.
+    const open = await runCli(['run', '-q', '--local-ips', '127.0.9.5-127.0.9.6', join(TESTDATA, 'redis-local-ips.js')], { env: { REDIS_URL: redis.url } });
+    assert.equal(open.code, 0, open.stderr);
+    assert.deepEqual([...allChecks(JSON.parse(open.stdout) as Summary).keys()].sort(), ['vu 1: from 127.0.9.5', 'vu 2: from 127.0.9.6']);
+    const guarded = await startRedis({ protectedMode: true });
+    try {
+      const refused = await runCli(['run', '-q', join(TESTDATA, 'redis-local-ips.js')], { env: { REDIS_URL: guarded.url, K6_LOCAL_IPS: '127.0.9.7' } });
+      assert.equal(refused.code, 0, refused.stderr);
+      assert.deepEqual([...allChecks(JSON.parse(refused.stdout) as Summary).keys()].sort(), ['vu 1: rejected: Error write: broken pipe', 'vu 2: rejected: Error write: broken pipe']);
+      const plain = await runCli(['run', '-q', join(TESTDATA, 'redis-local-ips.js')], { env: { REDIS_URL: guarded.url } });
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.deepEqual([...allChecks(JSON.parse(plain.stdout) as Summary).keys()].sort(), ['vu 1: from 127.0.0.1', 'vu 2: from 127.0.0.1']);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('k6/x/redis: an uncaught nil reply ends the iteration with "Uncaught (in promise) redis: nil", exit 0', async (t) => {
     if (redis === null) {
       t.skip(`no redis-server: ${redisError}`);
