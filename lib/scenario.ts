@@ -23,6 +23,7 @@ import { openRedis } from './redis/client';
 import { QueueProbe, redactRedisUrl, type ProbeErrorKind } from './redis/probe';
 import { SUMMARY_TREND_STATS } from './rules/trend-stats';
 import { planRules, thresholdVars, type ThresholdFile } from './rules/build';
+import { httpPoolOptions } from './run/http-pool';
 import { k6Version } from './run/identity';
 import { preflight } from './run/preflight';
 import { redisPassword, userPassword } from './run/secrets';
@@ -71,6 +72,8 @@ export function defineScenario(spec: ScenarioSpec) {
     // count: sample counts tell a measured rule from an empty one; the ladder lets a split run's percentiles merge.
     summaryTrendStats: SUMMARY_TREND_STATS,
     cloud: { name: `queue-k6 ${spec.name}` },
+    // Each VU's idle HTTP pool holds the calls it keeps in flight (lib/run/http-pool.ts).
+    ...httpPoolOptions(cfg.httpConcurrency),
   };
 
   /** A VU's probe of the queue's keys; its failures are counted and the first one of each kind is logged. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { freePort, startRedis, type RedisServer } from '../test/support/redis.ts';
+import { httpPoolOptions } from '../lib/run/http-pool.ts';
 import { TESTDATA, runCli } from './testing.ts';
 
 interface Summary {
@@ -30,6 +31,7 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
   let redisError = '';
   const slowTimers = new Set<NodeJS.Timeout>();
   const slowishSockets = new Set<Socket>();
+  const poolSockets = new Set<Socket>();
 
   before(async () => {
     http = createServer((req, res) => {
@@ -49,6 +51,12 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
         slowishSockets.add(req.socket); // the other tests run alongside: count only this one's connections
         // answered together, so all ten requests of a round are in flight at once
         const t = setTimeout(() => res.end('ok'), 100);
+        slowTimers.add(t);
+        return;
+      }
+      if (req.url === '/pool') {
+        poolSockets.add(req.socket); // one entry per TCP connection the VU dialled
+        const t = setTimeout(() => res.end('ok'), 20);
         slowTimers.add(t);
         return;
       }
@@ -122,6 +130,25 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
       const r = await runCli(['run', '-q', join(TESTDATA, 'idle-pool.js')], { env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(slowishSockets.size, expected, `batchPerHost ${batchPerHost ?? 'default'}: connections opened`);
+    }
+  });
+
+  it("k6/http: a VU's pool is batchPerHost idle per host and batch in all; the scenarios' pool for HTTP_CONCURRENCY=16 dials once per call in flight", async () => {
+    // Reference "At scale on real k6": one VU, 50 rounds of 16 concurrent requests to one host:
+    // 503 new connections with k6's defaults, 16 with --batch-per-host=16 --batch=32. The model
+    // is exact: 16, then 10 more each round (6 kept idle) = 506.
+    const pool = httpPoolOptions(16);
+    const cases: Array<[string, Record<string, string>, number]> = [
+      ["k6's defaults (6 per host, 20 in all)", { ROUNDS: '50', WIDTH: '16' }, 16 + 49 * 10],
+      ['batchPerHost 16, batch 32 (the recorded options)', { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: '16', BATCH: '32' }, 16],
+      [`the scenarios' options for HTTP_CONCURRENCY=16 (batchPerHost ${pool.batchPerHost}, batch ${pool.batch})`, { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: String(pool.batchPerHost), BATCH: String(pool.batch) }, 16],
+      ['batch 3 caps the pool below batchPerHost 6', { ROUNDS: '2', WIDTH: '10', BATCH_PER_HOST: '6', BATCH: '3' }, 10 + 7],
+    ];
+    for (const [name, env, expected] of cases) {
+      poolSockets.clear();
+      const r = await runCli(['run', '-q', join(TESTDATA, 'http-pool.js')], { env: { BASE: base, ...env } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(poolSockets.size, expected, `${name}: connections dialled`);
     }
   });
 
