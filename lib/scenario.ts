@@ -73,7 +73,7 @@ export function defineScenario(spec: ScenarioSpec) {
     summaryTrendStats: SUMMARY_TREND_STATS,
     cloud: { name: `queue-k6 ${spec.name}` },
     // Each VU's idle HTTP pool holds the calls it keeps in flight (lib/run/http-pool.ts).
-    ...httpPoolOptions(cfg.httpConcurrency),
+    ...httpPoolOptions(cfg.usersPerVu),
   };
 
   /** A VU's probe of the queue's keys; its failures are counted and the first one of each kind is logged. */

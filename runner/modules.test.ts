@@ -133,7 +133,7 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
     }
   });
 
-  it("k6/http: a VU's pool is batchPerHost idle per host and batch in all; the scenarios' pool for HTTP_CONCURRENCY=16 dials once per call in flight", async () => {
+  it("k6/http: a VU's pool is batchPerHost idle per host and batch in all; the scenarios' pool for 16 users per VU dials once per call in flight", async () => {
     // Reference "At scale on real k6": one VU, 50 rounds of 16 concurrent requests to one host:
     // 503 new connections with k6's defaults, 16 with --batch-per-host=16 --batch=32. The model
     // is exact: 16, then 10 more each round (6 kept idle) = 506.
@@ -141,7 +141,7 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
     const cases: Array<[string, Record<string, string>, number]> = [
       ["k6's defaults (6 per host, 20 in all)", { ROUNDS: '50', WIDTH: '16' }, 16 + 49 * 10],
       ['batchPerHost 16, batch 32 (the recorded options)', { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: '16', BATCH: '32' }, 16],
-      [`the scenarios' options for HTTP_CONCURRENCY=16 (batchPerHost ${pool.batchPerHost}, batch ${pool.batch})`, { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: String(pool.batchPerHost), BATCH: String(pool.batch) }, 16],
+      [`the scenarios' options for USERS_PER_VU=16 (batchPerHost ${pool.batchPerHost}, batch ${pool.batch})`, { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: String(pool.batchPerHost), BATCH: String(pool.batch) }, 16],
       ['batch 3 caps the pool below batchPerHost 6', { ROUNDS: '2', WIDTH: '10', BATCH_PER_HOST: '6', BATCH: '3' }, 10 + 7],
     ];
     for (const [name, env, expected] of cases) {
