@@ -126,7 +126,7 @@ test(`make scale at CI size: ${SCALE_USERS} users over 2 k6 instances and 2 room
     // 127.0.1.x address, as real k6 dials Redis too (k6-reference, "At scale on real k6"); the
     // room's Redis (tools/target-ctl.sh) runs with protected mode off on 127.0.0.1, so the
     // preflight's PING and every probe from those addresses are answered (errors below all 0).
-    assert.match(r.stderr, /source addresses: K6_LOCAL_IPS=127\.0\.1\.1-127\.0\.1\.254, handed out/, why);
+    assert.match(r.stdout, /^scale: source addresses: K6_LOCAL_IPS=127\.0\.1\.1-127\.0\.1\.254, handed out/m, why);
     assert.doesNotMatch(r.stderr + r.stdout, /preflight failed|protected mode/, why);
     const files = readdirSync(join(dir, 'results'));
     const verdicts = files.filter((f) => f.endsWith('-verdict.json'));
