@@ -325,7 +325,8 @@ async function runFull(v: Variant, n: number, target: TargetChild, timeoutMs: nu
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   const pid = child.pid!;
   let last: ProcSample = { rssMb: 0, hwmMb: 0, cpuSeconds: 0 };
-  const sampler = setInterval(() => { const s = procSample(pid); if (s !== undefined) last = s; }, 100);
+  // An exited, not yet reaped process has no VmHWM: keep the last sample that had one.
+  const sampler = setInterval(() => { const s = procSample(pid); if (s !== undefined && Number.isFinite(s.hwmMb)) last = s; }, 100);
   const load0 = loadavg()[0]!;
   const t0 = performance.now();
   let connected = 0;
