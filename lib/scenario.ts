@@ -42,6 +42,8 @@ export interface ScenarioSpec {
 /** What setup() hands to every VU. Never a secret: k6 puts it in handleSummary's data (setup_data). */
 export interface SetupData { eventId: string; startAt: number }
 
+const isPositionKey = (key: string): boolean => key.startsWith('queue_positions{');
+
 /** Warnings and per-user errors, a few per VU so a broken target does not flood the log. */
 function limitedLog(limit: number): (message: string) => void {
   let left = limit;
@@ -61,6 +63,9 @@ export function defineScenario(spec: ScenarioSpec) {
   // What one unsplit run judges; a split instance judges the per-instance part, the verdict the rest.
   const wholeRun = planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn });
   const plan = split ? planRules(thresholdFile as ThresholdFile, spec.name, vars, { probes: probesOn, split: true }) : wholeRun;
+  // One queue_positions series per position only where a rule reads them (scenarios 1 and 5):
+  // at 100,000 users that is 90,000 series nobody judges.
+  const positionSeries = [wholeRun, plan].some((p) => Object.keys(p.thresholds).some(isPositionKey) || p.notInForce.some((r) => isPositionKey(r.key)));
 
   const options = {
     scenarios: {
@@ -124,6 +129,7 @@ export function defineScenario(spec: ScenarioSpec) {
         arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),
         holdersLeaveAt,
         refreshUpTo: cfg.reconnectUsers,
+        positionSeries,
       }).catch((err: unknown) => {
         metrics.socketErrors.add(1, { kind: 'unexpected' });
         log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);
