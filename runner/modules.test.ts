@@ -137,11 +137,12 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
     // Reference "At scale on real k6": one VU, 50 rounds of 16 concurrent requests to one host:
     // 503 new connections with k6's defaults, 16 with --batch-per-host=16 --batch=32. The model
     // is exact: 16, then 10 more each round (6 kept idle) = 506.
+    // The recorded options are the scenarios' for 16 users per VU (lib/run/http-pool.ts).
     const pool = httpPoolOptions(16);
+    assert.deepEqual(pool, { batchPerHost: 16, batch: 32 });
     const cases: Array<[string, Record<string, string>, number]> = [
       ["k6's defaults (6 per host, 20 in all)", { ROUNDS: '50', WIDTH: '16' }, 16 + 49 * 10],
-      ['batchPerHost 16, batch 32 (the recorded options)', { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: '16', BATCH: '32' }, 16],
-      [`the scenarios' options for USERS_PER_VU=16 (batchPerHost ${pool.batchPerHost}, batch ${pool.batch})`, { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: String(pool.batchPerHost), BATCH: String(pool.batch) }, 16],
+      [`the scenarios' options for USERS_PER_VU=16, the recorded ones (batchPerHost ${pool.batchPerHost}, batch ${pool.batch})`, { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: String(pool.batchPerHost), BATCH: String(pool.batch) }, 16],
       ['batch 3 caps the pool below batchPerHost 6', { ROUNDS: '2', WIDTH: '10', BATCH_PER_HOST: '6', BATCH: '3' }, 10 + 7],
     ];
     for (const [name, env, expected] of cases) {
