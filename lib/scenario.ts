@@ -44,6 +44,15 @@ export interface SetupData { eventId: string; startAt: number }
 
 const isPositionKey = (key: string): boolean => key.startsWith('queue_positions{');
 
+/**
+ * Redis commands one VU's probe keeps in flight. A VU of 1,000 users whose
+ * batch is admitted reads Redis for each of them at once; past the
+ * connections of go-redis's pool, xk6-redis fails the commands that wait too
+ * long (`redis: connection pool timeout`), and the probes go blind. Each
+ * command takes well under a millisecond, so a short line costs nothing.
+ */
+const PROBE_MAX_IN_FLIGHT = 8;
+
 /** Warnings and per-user errors, a few per VU so a broken target does not flood the log. */
 function limitedLog(limit: number): (message: string) => void {
   let left = limit;
@@ -86,6 +95,7 @@ export function defineScenario(spec: ScenarioSpec) {
     const client = probesOn ? openRedis(cfg.redisUrl, await redisPassword(secretsModule(), __ENV)) : undefined;
     const logged = new Set<ProbeErrorKind>();
     return new QueueProbe(client, eventId, {
+      maxInFlight: PROBE_MAX_IN_FLIGHT,
       onError: (kind, message) => {
         metrics.probeErrors.add(1, { kind });
         if (logged.has(kind)) return;
