@@ -6,6 +6,10 @@
 //   (d) the fair CPU floor: (a)'s HTTP calls (login, check, leave) with plain k6/http and a
 //       bare k6 WebSocket speaking the Engine.IO/Socket.IO handshake by hand, no suite code
 //       (bench/k6/fair-floor.ts); (a)/(d) is what the suite's client costs over naive code
+//   (e) the full mass-burst scenario (build/mass-burst.js: probes, observer, metrics, checks)
+//       on the same runtime, N users arriving BENCH_FULL_ARRIVAL_DELAY_MS apart (10) against a
+//       target that tells each admitted user alone; (e)/(a) per user is what the scenario
+//       costs beyond its client (goal <= 1.5, CPU of the whole run and peak RSS)
 // plus the reference target's RSS and admission throughput with N users in its room.
 //
 //   node --import tsx bench/scale.ts        (tools/bench.sh raises ulimit -n first)
@@ -15,7 +19,7 @@
 // (30000: how long (a) and (d) let the processor admit and their users hear it), BENCH_DRAIN_BATCH (200: users
 // leaving in the drain, so the size of the batch admitted), BENCH_HTTP_CONCURRENCY (8, the
 // suite's HTTP_CONCURRENCY default), BENCH_VARIANTS (which load generators run, in that order;
-// default b d c a),
+// default b d c a e; BENCH_FULL_TIMEOUT_S, 900, bounds (e)),
 // BENCH_LOCAL_IPS (127.0.1.1-127.0.1.254: k6's --local-ips for (a), (b) and (d), one source
 // address per VU; 'off' for none),
 // BENCH_KDF_COST (1024: the target's password hashing cost; lower makes registering and logging
@@ -31,8 +35,8 @@
 // Everything it starts it stops; every wait has a timeout.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis, freePort, type RedisServer } from '../test/support/redis.ts';
@@ -59,11 +63,11 @@ class TargetChild {
   get alive(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
   private constructor(readonly child: ChildProcess, readonly url: string) {}
 
-  static async start(redisUrl: string, threshold: number): Promise<TargetChild> {
+  static async start(redisUrl: string, threshold: number, notify: 'room' | 'user' = 'room'): Promise<TargetChild> {
     const port = await freePort();
     const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, BENCH_PORT: String(port), BENCH_REDIS_URL: redisUrl, BENCH_THRESHOLD: String(threshold) },
+      env: { ...process.env, BENCH_PORT: String(port), BENCH_REDIS_URL: redisUrl, BENCH_THRESHOLD: String(threshold), BENCH_NOTIFY: notify },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ready = await new Promise<ChildMessage>((res, rej) => {
@@ -175,7 +179,7 @@ async function registerAll(url: string, prefix: string, n: number): Promise<numb
 
 // ---- one load generator -----------------------------------------------------
 
-interface Variant { key: string; label: string; command: string[]; env: Record<string, string>; drain: boolean; profile?: string }
+interface Variant { key: string; label: string; command: string[]; env: Record<string, string>; drain: boolean; profile?: string; full?: boolean }
 
 export interface Row {
   variant: string;
@@ -190,6 +194,8 @@ export interface Row {
   cpuConnect?: number;
   /** CPU seconds of the whole run, drain and close included. */
   cpuTotal?: number;
+  /** Peak RSS (VmHWM) of the whole run, drain and close included. */
+  hwmTotalMb?: number;
   targetRss: number;
   admittedPerSecond?: number;
   admittedInDrain?: number;
@@ -217,7 +223,8 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
   void exited.then(() => { gone = true; });
   const pid = child.pid!;
   let last: ProcSample = { rssMb: 0, hwmMb: 0, cpuSeconds: 0 };
-  const sampler = setInterval(() => { const s = procSample(pid); if (s !== undefined) last = s; }, 100);
+  // An exited, not yet reaped process has no VmHWM: keep the peak of the samples before.
+  const sampler = setInterval(() => { const s = procSample(pid); if (s !== undefined) last = Number.isFinite(s.hwmMb) ? s : { ...s, hwmMb: last.hwmMb }; }, 100);
   const notes: string[] = [];
   const load0 = loadavg()[0]!; // the machine's 1-minute load average: CPU seconds grow with contention
   try {
@@ -285,6 +292,7 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
     row.errors = conductor.counts.errors;
     notes.push(`load average ${load0.toFixed(1)} to ${loadavg()[0]!.toFixed(1)}`);
     row.cpuTotal = last.cpuSeconds; // the last sample before it exited (every 100 ms)
+    row.hwmTotalMb = Number.isFinite(last.hwmMb) ? last.hwmMb : undefined;
     row.note = notes.join('; ');
     if (child.exitCode !== 0 && child.exitCode !== null) row.note += `${row.note ? '; ' : ''}exit ${child.exitCode}`;
     return row;
@@ -296,6 +304,72 @@ async function runVariant(v: Variant, n: number, target: TargetChild, holdMs: nu
     }
     await conductor.stop();
     // the next load generator starts from an empty server
+    await until('the target to drop the connections', 30_000, async () => (await target.stats()).connections === 0, 200);
+  }
+}
+
+/**
+ * (e): the whole mass-burst scenario, as `make mass-burst` runs it, from start
+ * to exit. Its CPU (user+sys of the whole run) and peak RSS per user are set
+ * against (a)'s whole run: arrivals, check-ins, the queue's drain, every
+ * admission and leave, with the probes, the observer and the metrics on.
+ */
+async function runFull(v: Variant, n: number, target: TargetChild, timeoutMs: number): Promise<Row> {
+  const script = v.command[v.command.length - 1]!;
+  if (!existsSync(script)) throw new Error(`${script} is missing: build the scenarios first (make build, or node tools/build.mjs)`);
+  const resultsDir = mkdtempSync(join(tmpdir(), 'queue-k6-bench-full-'));
+  const prof: Record<string, string> = v.profile === undefined ? {} : { QUEUE_RUNNER_V8_FLAGS: `${runnerV8Flags()} --cpu-prof --cpu-prof-dir=${join(v.profile, `${v.key}-${n}`)}` };
+  const child = spawn(v.command[0]!, v.command.slice(1), {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...v.env, ...prof, USERS: String(n), API_URL: target.url, RESULTS_PREFIX: join(resultsDir, 'full') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const pid = child.pid!;
+  let last: ProcSample = { rssMb: 0, hwmMb: 0, cpuSeconds: 0 };
+  // An exited, not yet reaped process has no VmHWM: keep the last sample that had one.
+  const sampler = setInterval(() => { const s = procSample(pid); if (s !== undefined && Number.isFinite(s.hwmMb)) last = s; }, 100);
+  const load0 = loadavg()[0]!;
+  const t0 = performance.now();
+  let connected = 0;
+  let firstAt = 0;
+  let allAt = 0;
+  let done = false;
+  const watch = (async () => {
+    while (!done) {
+      const c = (await target.stats().catch(() => undefined))?.connections ?? 0;
+      if (c > 0 && firstAt === 0) firstAt = performance.now();
+      if (c > connected) connected = c;
+      if (c >= n && allAt === 0) allAt = performance.now();
+      await sleep(1000);
+    }
+  })();
+  try {
+    const timedOut = await Promise.race([exited.then(() => false), sleep(timeoutMs).then(() => true)]);
+    if (timedOut) child.kill('SIGKILL');
+    const code = await exited;
+    done = true;
+    await watch;
+    const seconds = (performance.now() - t0) / 1000;
+    let summary: { metrics?: Record<string, { values?: { count?: number } }> } = {};
+    const file = readdirSync(resultsDir).find((f) => f.endsWith('.json'));
+    if (file !== undefined) summary = JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as typeof summary;
+    const count = (m: string) => summary.metrics?.[m]?.values?.count ?? 0;
+    const errors = count('queue_http_errors') + count('queue_socket_errors') + count('queue_protocol_errors') + count('queue_admission_timeouts') + count('queue_probe_errors');
+    const notes = [`exit ${timedOut ? `killed after ${timeoutMs / 1000} s` : String(code)}`, `completed ${count('queue_users_completed')} of ${n}`, `run ${seconds.toFixed(1)} s`, `load average ${load0.toFixed(1)} to ${loadavg()[0]!.toFixed(1)}`];
+    if (code !== 0 && code !== 99) notes.push(stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 200));
+    return {
+      variant: v.label, n, connected, checked: count('queue_admitted_immediately') + count('queue_queued'),
+      connectSeconds: firstAt !== 0 && allAt !== 0 ? (allAt - firstAt) / 1000 : NaN,
+      peak: last, cpuSeconds: last.cpuSeconds, cpuTotal: last.cpuSeconds, hwmTotalMb: last.hwmMb, targetRss: procSample(target.child.pid!)?.rssMb ?? NaN, errors, note: notes.join('; '),
+    };
+  } finally {
+    done = true;
+    clearInterval(sampler);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(resultsDir, { recursive: true, force: true });
     await until('the target to drop the connections', 30_000, async () => (await target.stats()).connections === 0, 200);
   }
 }
@@ -358,6 +432,23 @@ export function report(rows: Row[], runtime: string, drainBatch: number): string
     ));
     out.push('the fair floor: goals (a)/(d) CPU <= 1.3, (a)/(d) RSS <= 1.2; CPU seconds per phase (login, connect+check, hold, drain+close) are in the progress lines on stderr.');
   }
+  const fullNs = ns.filter((n) => find('(a)', n) !== undefined && find('(e)', n) !== undefined);
+  if (fullNs.length > 0) {
+    // The full scenario against its client alone, per user (goal: (e)/(a) <= 1.5 for CPU and RSS).
+    const ms = (r: Row) => ((r.cpuTotal ?? NaN) * 1000) / r.n;
+    // Peak RSS of the whole run for both: (a)'s drain (admissions announced to the whole room) counts too.
+    const kbu = (r: Row) => ((r.hwmTotalMb ?? r.peak.hwmMb) * 1024) / r.n;
+    out.push('');
+    out.push(table(
+      ['N', 'CPU ms/user whole run (a) / (e)', '(e)/(a) CPU', 'KB/user whole run (a) / (e)', '(e)/(a) RSS', 'errors (a) / (e)'],
+      fullNs.map((n) => {
+        const a = find('(a)', n)!;
+        const e = find('(e)', n)!;
+        return [String(n), `${ms(a).toFixed(1)} / ${ms(e).toFixed(1)}`, (ms(e) / ms(a)).toFixed(2), `${kbu(a).toFixed(1)} / ${kbu(e).toFixed(1)}`, (kbu(e) / kbu(a)).toFixed(2), `${a.errors} / ${e.errors}`];
+      }),
+    ));
+    out.push(`the full scenario: (e) is build/mass-burst.js from start to exit (probes, observer, metrics on; ${fullArrivalDelayMs()} ms between arrivals, notify user); (a) is its client alone; goal (e)/(a) <= 1.5 for CPU and peak RSS per user, both of the whole run (the first table's peak RSS of (a) stops before its drain).`);
+  }
   out.push('');
   out.push(`load generators: (a) ${runtime}, the suite's lib/socketio + lib/api, users waiting in the queue; (b) the same runtime, bare k6/websockets answering Engine.IO pings; (c) Node ${process.version} + socket.io-client; (d) the same runtime, the fair floor: (a)'s login, check and leave with plain k6/http and a bare k6/websockets socket doing the Socket.IO handshake, join-queue and pongs by hand.`);
   out.push(`peak RSS = VmHWM of the load-generator process through login, connect and hold (before the drain); CPU = its user+sys seconds to the same point; CPU whole run = to its exit, drain and close included. connect/s = N / (all N Socket.IO connections open on the target − connect signal), logins done before. notes: VmHWM after (a)'s logins and after every user is connected and checked in.`);
@@ -366,6 +457,20 @@ export function report(rows: Row[], runtime: string, drainBatch: number): string
 }
 
 // ---- main -------------------------------------------------------------------
+
+/** (e)'s time between arrivals (BENCH_FULL_ARRIVAL_DELAY_MS, 10 ms: 100 users a second, as the recorded real-k6 run). */
+const fullArrivalDelayMs = (): number => envInt('BENCH_FULL_ARRIVAL_DELAY_MS', 10);
+
+
+/** The scenario's parameters for (e): the bench target's threshold and interval, the run's Redis for the probes. */
+function fullEnv(base: Record<string, string>, n: number, redisUrl: string): Record<string, string> {
+  const rest = { ...base };
+  delete rest.DRAIN_LEAVERS;
+  return {
+    ...rest, REDIS_URL: redisUrl, QUEUE_THRESHOLD: String(Math.max(1, Math.floor(n / 10))), QUEUE_PROCESSOR_INTERVAL: String(INTERVAL_MS),
+    ARRIVAL_DELAY_MS: String(fullArrivalDelayMs()), DWELL_MS: '1000', ROOM_NOTIFY: 'user',
+  };
+}
 
 /**
  * The runtime for the report, `k6 vX.Y.Z`, from `tools/k6.sh version`'s output
@@ -412,17 +517,18 @@ async function bench(): Promise<void> {
     { key: 'd', label: '(d) fair floor', command: ['bash', k6, 'run', '--quiet', ...ipArgs, scripts['fair-floor']!], env: base, drain: true },
     { key: 'c', label: '(c) Node socket.io-client', command: ['node', '--import', 'tsx', join(ROOT, 'bench/node-client.ts')], env: base, drain: false },
     { key: 'a', label: '(a) suite client', command: ['bash', k6, 'run', '--quiet', ...ipArgs, scripts['queue-wait']!], env: base, drain: true },
+    { key: 'e', label: '(e) full mass-burst', command: ['bash', k6, 'run', '--quiet', ...ipArgs, join(ROOT, 'build', 'mass-burst.js')], env: base, drain: false, full: true },
   ];
   const profDir = (process.env.BENCH_CPU_PROF ?? '').trim();
   if (profDir !== '') {
     mkdirSync(profDir, { recursive: true });
-    for (const v of variants) if (v.key === 'a' || v.key === 'd') v.profile = resolve(profDir);
+    for (const v of variants) if (v.key === 'a' || v.key === 'd' || v.key === 'e') v.profile = resolve(profDir);
   }
   const only = (process.env.BENCH_VARIANTS ?? '').trim();
   if (only !== '') {
     const keys = only.split(/[\s,]+/);
-    const unknown = keys.filter((k) => !['a', 'b', 'c', 'd'].includes(k));
-    if (unknown.length > 0) throw new Error(`invalid BENCH_VARIANTS; reason: expected some of a, b, c, d, got ${JSON.stringify(only)}`);
+    const unknown = keys.filter((k) => !['a', 'b', 'c', 'd', 'e'].includes(k));
+    if (unknown.length > 0) throw new Error(`invalid BENCH_VARIANTS; reason: expected some of a, b, c, d, e, got ${JSON.stringify(only)}`);
     // In the order given: the first load generator after the registrations meets a colder target.
     variants.splice(0, variants.length, ...[...new Set(keys)].map((k) => variants.find((v) => v.key === k)!));
   }
@@ -460,7 +566,15 @@ async function bench(): Promise<void> {
       for (const v of variants) {
         let row: Row;
         try {
-          row = await runVariant({ ...v, env: { ...v.env, USER_PREFIX: prefix } }, n, target, holdMs, drainMs);
+          if (v.full === true) {
+            // The scenario's target tells each admitted user alone (as make scale's): announced to
+            // the whole room, N users' admissions are N x N frames. Same Redis, so the same accounts.
+            await target.stop();
+            target = await TargetChild.start(redis.url, Math.max(1, Math.floor(n / 10)), 'user');
+            row = await runFull({ ...v, env: { ...fullEnv(v.env, n, redis.url), USER_PREFIX: prefix } }, n, target, envInt('BENCH_FULL_TIMEOUT_S', 900) * 1000);
+          } else {
+            row = await runVariant({ ...v, env: { ...v.env, USER_PREFIX: prefix } }, n, target, holdMs, drainMs);
+          }
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           process.stderr.write(`bench: N=${n} ${v.label} failed: ${message}\n`);
@@ -483,6 +597,7 @@ async function bench(): Promise<void> {
 }
 
 const isChild = serveIfChild(() => ({
+  notify: process.env.BENCH_NOTIFY === 'user' ? 'user' : 'room',
   port: Number(process.env.BENCH_PORT),
   redisUrl: process.env.BENCH_REDIS_URL!,
   threshold: Number(process.env.BENCH_THRESHOLD),

@@ -23,6 +23,7 @@ import { openRedis } from './redis/client';
 import { QueueProbe, redactRedisUrl, type ProbeErrorKind, type RedisLike } from './redis/probe';
 import { SUMMARY_TREND_STATS } from './rules/trend-stats';
 import { isRuleFileError, planRules, thresholdVars, type ThresholdFile } from './rules/build';
+import { httpPoolOptions } from './run/http-pool';
 import { k6Version } from './run/identity';
 import { preflight } from './run/preflight';
 import { redisPassword, userPassword } from './run/secrets';
@@ -44,6 +45,17 @@ export interface ScenarioSpec {
 
 /** What setup() hands to every VU. Never a secret: k6 puts it in handleSummary's data (setup_data). */
 export interface SetupData { eventId: string; startAt: number }
+
+const isPositionKey = (key: string): boolean => key.startsWith('queue_positions{');
+
+/**
+ * Redis commands one VU's probe keeps in flight. A VU of 1,000 users whose
+ * batch is admitted reads Redis for each of them at once; past the
+ * connections of go-redis's pool, xk6-redis fails the commands that wait too
+ * long (`redis: connection pool timeout`), and the probes go blind. Each
+ * command takes well under a millisecond, so a short line costs nothing.
+ */
+const PROBE_MAX_IN_FLIGHT = 8;
 
 /** Warnings and per-user errors, a few per VU so a broken target does not flood the log. */
 function limitedLog(limit: number): (message: string) => void {
@@ -73,6 +85,9 @@ export function defineScenario(spec: ScenarioSpec) {
   const api = new QueueApi(cfg.apiUrl, { timeoutMs: cfg.httpTimeoutMs });
   // Each source's lag and CPU stay in the summary, so the diagnosis can name a saturated process.
   const thresholds = { ...serverThresholds(server.sources), ...plan.thresholds };
+  // One queue_positions series per position only where a rule reads them (scenarios 1 and 5):
+  // at 100,000 users that is 90,000 series nobody judges.
+  const positionSeries = [wholeRun, plan].some((p) => Object.keys(p.thresholds).some(isPositionKey) || p.notInForce.some((r) => isPositionKey(r.key)));
 
   const options = {
     scenarios: {
@@ -84,6 +99,8 @@ export function defineScenario(spec: ScenarioSpec) {
     // count: sample counts tell a measured rule from an empty one; the ladder lets a split run's percentiles merge.
     summaryTrendStats: SUMMARY_TREND_STATS,
     cloud: { name: `queue-k6 ${spec.name}` },
+    // Each VU's idle HTTP pool holds the calls it keeps in flight (lib/run/http-pool.ts).
+    ...httpPoolOptions(cfg.usersPerVu),
   };
 
   /** A VU's probe of the queue's keys; its failures are counted and the first one of each kind is logged. */
@@ -91,6 +108,7 @@ export function defineScenario(spec: ScenarioSpec) {
     const client = own !== undefined ? own.client : probesOn ? openRedis(cfg.redisUrl, await redisPassword(secretsModule(), __ENV)) : undefined;
     const logged = new Set<ProbeErrorKind>();
     return new QueueProbe(client, eventId, {
+      maxInFlight: PROBE_MAX_IN_FLIGHT,
       onError: (kind, message) => {
         metrics.probeErrors.add(1, { kind });
         if (own?.live) own.live.probeErrors++;
@@ -135,6 +153,7 @@ export function defineScenario(spec: ScenarioSpec) {
         arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),
         holdersLeaveAt,
         refreshUpTo: cfg.reconnectUsers,
+        positionSeries,
       }).catch((err: unknown) => {
         metrics.socketErrors.add(1, { kind: 'unexpected' });
         log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);

@@ -258,7 +258,7 @@ describe('Redis outage', () => {
 
       // Redis comes back on the same port: the target reconnects by itself.
       const { spawn } = await import('node:child_process');
-      const again = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      const again = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       try {
         const deadline = Date.now() + 10_000;
         let status = 0;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { freePort, startRedis, type RedisServer } from '../test/support/redis.ts';
+import { httpPoolOptions } from '../lib/run/http-pool.ts';
 import { TESTDATA, runCli } from './testing.ts';
 
 interface Summary {
@@ -30,6 +31,7 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
   let redisError = '';
   const slowTimers = new Set<NodeJS.Timeout>();
   const slowishSockets = new Set<Socket>();
+  const poolSockets = new Set<Socket>();
 
   before(async () => {
     http = createServer((req, res) => {
@@ -49,6 +51,12 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
         slowishSockets.add(req.socket); // the other tests run alongside: count only this one's connections
         // answered together, so all ten requests of a round are in flight at once
         const t = setTimeout(() => res.end('ok'), 100);
+        slowTimers.add(t);
+        return;
+      }
+      if (req.url === '/pool') {
+        poolSockets.add(req.socket); // one entry per TCP connection the VU dialled
+        const t = setTimeout(() => res.end('ok'), 20);
         slowTimers.add(t);
         return;
       }
@@ -125,6 +133,26 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
     }
   });
 
+  it("k6/http: a VU's pool is batchPerHost idle per host and batch in all; the scenarios' pool for 16 users per VU dials once per call in flight", async () => {
+    // Reference "At scale on real k6": one VU, 50 rounds of 16 concurrent requests to one host:
+    // 503 new connections with k6's defaults, 16 with --batch-per-host=16 --batch=32. The model
+    // is exact: 16, then 10 more each round (6 kept idle) = 506.
+    // The recorded options are the scenarios' for 16 users per VU (lib/run/http-pool.ts).
+    const pool = httpPoolOptions(16);
+    assert.deepEqual(pool, { batchPerHost: 16, batch: 32 });
+    const cases: Array<[string, Record<string, string>, number]> = [
+      ["k6's defaults (6 per host, 20 in all)", { ROUNDS: '50', WIDTH: '16' }, 16 + 49 * 10],
+      [`the scenarios' options for USERS_PER_VU=16, the recorded ones (batchPerHost ${pool.batchPerHost}, batch ${pool.batch})`, { ROUNDS: '50', WIDTH: '16', BATCH_PER_HOST: String(pool.batchPerHost), BATCH: String(pool.batch) }, 16],
+      ['batch 3 caps the pool below batchPerHost 6', { ROUNDS: '2', WIDTH: '10', BATCH_PER_HOST: '6', BATCH: '3' }, 10 + 7],
+    ];
+    for (const [name, env, expected] of cases) {
+      poolSockets.clear();
+      const r = await runCli(['run', '-q', join(TESTDATA, 'http-pool.js')], { env: { BASE: base, ...env } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(poolSockets.size, expected, `${name}: connections dialled`);
+    }
+  });
+
   it('--local-ips and K6_LOCAL_IPS: each VU connects from its own address, handed out in VU order', async () => {
     const expected = ['vu 1: http from 127.0.9.1, ws from 127.0.9.1', 'vu 2: http from 127.0.9.2, ws from 127.0.9.2', 'vu 3: http from 127.0.9.1, ws from 127.0.9.1'];
     const flag = await runCli(['run', '-q', '--local-ips', '127.0.9.1-127.0.9.2', join(TESTDATA, 'local-ips.js')], { env: { BASE: base, WS_URL: wsUrl } });
@@ -184,6 +212,31 @@ describe('k6 modules against local servers', { concurrency: true }, () => {
     ];
     assert.deepEqual([...checks.keys()].sort(), [...expected].sort());
     for (const name of expected) assert.deepEqual([checks.get(name)?.passes, checks.get(name)?.fails], [1, 0], name);
+  });
+
+  it('k6/x/redis dials from the VU\'s --local-ips address; a Redis in protected mode refuses it with write: broken pipe', async (t) => {
+    if (redis === null) {
+      t.skip(`no redis-server: ${redisError}`);
+      return;
+    }
+    // Reference "At scale on real k6", first table: with --local-ips=127.0.1.2, CLIENT INFO
+    // shows addr=127.0.1.2 on a Redis with --protected-mode no; a Redis in protected mode
+    // (the default) rejects the client with `write: broken pipe`; without --local-ips both
+    // see 127.0.0.1. The suite's Redis (startRedis) runs with protected mode off on 127.0.0.1.
+    const open = await runCli(['run', '-q', '--local-ips', '127.0.9.5-127.0.9.6', join(TESTDATA, 'redis-local-ips.js')], { env: { REDIS_URL: redis.url } });
+    assert.equal(open.code, 0, open.stderr);
+    assert.deepEqual([...allChecks(JSON.parse(open.stdout) as Summary).keys()].sort(), ['vu 1: from 127.0.9.5', 'vu 2: from 127.0.9.6']);
+    const guarded = await startRedis({ protectedMode: true });
+    try {
+      const refused = await runCli(['run', '-q', join(TESTDATA, 'redis-local-ips.js')], { env: { REDIS_URL: guarded.url, K6_LOCAL_IPS: '127.0.9.7' } });
+      assert.equal(refused.code, 0, refused.stderr);
+      assert.deepEqual([...allChecks(JSON.parse(refused.stdout) as Summary).keys()].sort(), ['vu 1: rejected: Error write: broken pipe', 'vu 2: rejected: Error write: broken pipe']);
+      const plain = await runCli(['run', '-q', join(TESTDATA, 'redis-local-ips.js')], { env: { REDIS_URL: guarded.url } });
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.deepEqual([...allChecks(JSON.parse(plain.stdout) as Summary).keys()].sort(), ['vu 1: from 127.0.0.1', 'vu 2: from 127.0.0.1']);
+    } finally {
+      await guarded.stop();
+    }
   });
 
   it('k6/x/redis: an uncaught nil reply ends the iteration with "Uncaught (in promise) redis: nil", exit 0', async (t) => {

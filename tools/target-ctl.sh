@@ -130,7 +130,10 @@ ensure_redis() {
   bash "$ROOT/tools/ensure-redis.sh" || die "redis-server not found and REDIS_URL is not set; install it: apt-get install -y redis-server (or set REDIS_URL)"
   local port pid i
   port="$(free_port)"
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  # Protected mode off, on 127.0.0.1 only: a run with --local-ips (127.0.1.x, the
+  # default of make scale) dials Redis from those addresses, which protected mode
+  # refuses; bound to 127.0.0.1, nothing off this machine can reach it anyway.
+  redis-server --port "$port" --bind 127.0.0.1 --protected-mode no --save '' --appendonly no --daemonize no \
     --loglevel warning --logfile "$REDIS_LOG" </dev/null &
   pid=$!
   echo "$pid" >"$REDIS_PID_FILE"

@@ -11,6 +11,7 @@
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { WebSocket } from 'k6/websockets';
+import { httpPoolOptions } from '../../lib/run/http-pool';
 import { Conductor } from './conductor';
 import { envInt, envStr } from './env';
 
@@ -30,6 +31,8 @@ export const options = {
   scenarios: {
     users: { executor: 'per-vu-iterations', vus: Math.ceil(USERS / USERS_PER_VU), iterations: 1, maxDuration: '20m', gracefulStop: '10s' },
   },
+  // The scenarios' pool of idle HTTP connections (lib/run/http-pool.ts), so (a), (d) and (e) pay for the same dials.
+  ...httpPoolOptions(USERS_PER_VU),
 };
 
 interface User { token: string; id: string; ws: WebSocket | undefined; queued: boolean }

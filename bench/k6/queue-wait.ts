@@ -13,6 +13,7 @@ import { admissionFilter, isOwnAdmission } from '../../lib/flow/admission';
 import { Latch, Semaphore } from '../../lib/flow/time';
 import { addWithMetadata, metrics } from '../../lib/metrics';
 import { createSocketIO, SocketIOError, type SocketIOClient } from '../../lib/socketio';
+import { httpPoolOptions } from '../../lib/run/http-pool';
 import { Conductor } from './conductor';
 import { envInt, envStr } from './env';
 
@@ -32,6 +33,8 @@ export const options = {
   scenarios: {
     users: { executor: 'per-vu-iterations', vus: Math.ceil(USERS / USERS_PER_VU), iterations: 1, maxDuration: '20m', gracefulStop: '10s' },
   },
+  // The scenarios' pool of idle HTTP connections (lib/run/http-pool.ts), so (a), (d) and (e) pay for the same dials.
+  ...httpPoolOptions(USERS_PER_VU),
 };
 
 interface Admission { at: number }

@@ -40,6 +40,12 @@ export interface UserContext {
   http: Semaphore;
   /** Scenario 4: a queued user refreshes its page when its position is at most this (RECONNECT_USERS; 0: nobody). */
   refreshUpTo: number;
+  /**
+   * Count queue_positions with a position tag, one series per position, because a
+   * rule of this scenario reads them (queue_positions{position:N}); false: untagged,
+   * so a scenario without such rules does not make one series per queued user.
+   */
+  positionSeries?: boolean;
   log: (message: string) => void;
 }
 
@@ -158,7 +164,8 @@ interface Waited { socket: SocketIOClient; admitted: boolean }
 
 async function waitInQueue(ctx: UserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, socket: SocketIOClient, admitted: Latch<Admission>, checkInDone: () => void): Promise<Waited> {
   addWithMetadata(metrics.queued, 1, { user: ctx.n, position: answer.position });
-  metrics.positions.add(1, { position: String(answer.position) });
+  if (ctx.positionSeries === false) metrics.positions.add(1);
+  else metrics.positions.add(1, { position: String(answer.position) });
   const state = await ctx.probe.ownState(me);
   // The queue this user saw is now read: its VU's users may start leaving once all have.
   checkInDone();

@@ -126,6 +126,45 @@ describe('QueueProbe', () => {
   });
 });
 
+describe('QueueProbe maxInFlight', () => {
+  it('keeps at most maxInFlight commands in flight; the others wait their turn and all are answered', async () => {
+    let now = 0;
+    let peak = 0;
+    const pending: Array<() => void> = [];
+    const client: RedisLike = {
+      sendCommand: (cmd) => {
+        now++;
+        peak = Math.max(peak, now);
+        return new Promise((resolve) => pending.push(() => { now--; resolve(cmd === 'SISMEMBER' ? 1 : cmd === 'ZRANK' ? 3 : '1700000000000'); }));
+      },
+    };
+    const p = new QueueProbe(client, EVENT, { maxInFlight: 4 });
+    const all = Promise.all(Array.from({ length: 25 }, (_, i) => p.ownState(`u${i}`)));
+    // Answer whatever is in flight until every ownState (3 commands each) is done.
+    let answered = 0;
+    while (answered < 75) {
+      await new Promise((r) => setImmediate(r));
+      const batch = pending.splice(0);
+      assert.ok(batch.length <= 4, `in flight: ${batch.length}`);
+      for (const answer of batch) answer();
+      answered += batch.length;
+    }
+    const states = await all;
+    assert.equal(peak, 4);
+    assert.equal(states.length, 25);
+    for (const s of states) assert.deepEqual(s, { rank: 3, score: 1700000000000, active: true });
+  });
+
+  it('a failed command frees its turn too', async () => {
+    let calls = 0;
+    const client: RedisLike = { sendCommand: () => { calls++; return Promise.reject('WRONGTYPE Operation against a key holding the wrong kind of value'); } };
+    const p = new QueueProbe(client, EVENT, { maxInFlight: 1 });
+    const states = await Promise.all([p.ownState('a'), p.ownState('b'), p.ownState('c')]);
+    assert.deepEqual(states, [undefined, undefined, undefined]);
+    assert.equal(calls, 3);
+  });
+});
+
 describe('Redis URLs', () => {
   it('logs never carry the password', () => {
     assert.equal(redactRedisUrl('redis://:s3cret@db:6379/0'), 'redis://db:6379/0');

@@ -16,6 +16,16 @@ import { redisPassword, userPassword, type SecretsLike } from './secrets';
 
 export class PreflightError extends Error {}
 
+/**
+ * Whether a PING's failure is Redis turning this client away at once, as a
+ * Redis in protected mode does to a client not at 127.0.0.1: it answers
+ * DENIED and closes, which k6 (go-redis) reports as `write: broken pipe` or
+ * `write: connection reset by peer` (k6-reference, "At scale on real k6").
+ */
+export function refusedByProtectedMode(failure: string): boolean {
+  return /\bDENIED\b|protected mode|broken pipe|connection reset by peer/i.test(failure);
+}
+
 async function checks(cfg: RunConfig, secrets: SecretsLike | undefined, env: Record<string, string | undefined>): Promise<void> {
   const split = cfg.instances > 1;
   const password = await userPassword(secrets, env);
@@ -29,6 +39,9 @@ async function checks(cfg: RunConfig, secrets: SecretsLike | undefined, env: Rec
   preflightLogin(cfg.apiUrl, accountEmail(cfg, 1), password, Math.min(cfg.httpTimeoutMs, 30_000));
   if (cfg.redisUrl !== '') {
     const failure = await new QueueProbe(openRedis(cfg.redisUrl, await redisPassword(secrets, env)), 'preflight').ping();
+    if (failure !== undefined && refusedByProtectedMode(failure)) {
+      throw new PreflightError(`Redis probes: ${redactRedisUrl(cfg.redisUrl)} refused this client (${failure}): a Redis in protected mode (its default when it has no password) accepts clients at 127.0.0.1 only, and with --local-ips (K6_LOCAL_IPS) k6 dials Redis from those addresses too. Either run that Redis with --protected-mode no while it is bound to loopback only (or give it a password and set REDIS_PASSWORD), or run without local addresses (drop --local-ips, or K6_LOCAL_IPS=off for make scale).`);
+    }
     if (failure !== undefined) {
       throw new PreflightError(`Redis probes: cannot use ${redactRedisUrl(cfg.redisUrl)} (${failure}). Make that Redis reachable from here (kubectl port-forward, REDIS_PASSWORD for a protected one), or run without probes with REDIS_URL= (empty): the rules that read Redis are then reported not judged.`);
     }

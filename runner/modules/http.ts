@@ -105,6 +105,41 @@ function encodeBody(body: unknown, headers: Record<string, string>): string | Ui
 
 /** k6's defaults for the options that size its transport's idle pool. */
 const DEFAULT_BATCH_PER_HOST = 6;
+const DEFAULT_BATCH = 20;
+
+/**
+ * A VU's HTTP and HTTPS agents, as k6's per-VU Go transport: MaxIdleConnsPerHost
+ * = batchPerHost (6 by default) and MaxIdleConns = batch (20 by default), both
+ * read from k6's internal/js/runner.go and recorded (k6-reference, "At scale on
+ * real k6": one VU, 50 rounds of 16 concurrent requests to one host, made 503
+ * connections with the defaults and 16 with --batch-per-host=16 --batch=32).
+ * A connection whose response is read while the pool is full is closed, and
+ * the next request dials again. Node's agent keeps maxFreeSockets per host; the
+ * limit over all hosts is kept here.
+ */
+export function vuAgents(batchPerHost: number, batch: number): { http: http.Agent; https: https.Agent } {
+  const limits = { keepAlive: true, maxFreeSockets: batchPerHost };
+  const idle = (a: http.Agent): number => Object.values(a.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+  // Node asks keepSocketAlive only once the per-host limit allows keeping the socket.
+  const pool: { http?: http.Agent; https?: https.Agent } = {};
+  const keep = (agent: http.Agent, socket: import('node:net').Socket): boolean => {
+    if (idle(pool.http!) + idle(pool.https!) >= batch) return false;
+    return (http.Agent.prototype.keepSocketAlive.call(agent, socket) as unknown) !== false; // Node's returns true (typed void)
+  };
+  class VuHttpAgent extends http.Agent {
+    override keepSocketAlive(socket: import('node:net').Socket): boolean {
+      return keep(this, socket);
+    }
+  }
+  class VuHttpsAgent extends https.Agent {
+    override keepSocketAlive(socket: import('node:net').Socket): boolean {
+      return keep(this, socket);
+    }
+  }
+  pool.http = new VuHttpAgent(limits);
+  pool.https = new VuHttpsAgent(limits);
+  return pool as { http: http.Agent; https: https.Agent };
+}
 
 function positiveInt(v: unknown, dflt: number): number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt;
@@ -117,11 +152,9 @@ export function createHttpModule(vu: VU): Record<string, unknown> {
   let agents: { http: http.Agent; https: https.Agent } | null = null;
   const agentsOf = () => {
     if (agents === null) {
-      // As k6's per-VU Go transport (MaxIdleConnsPerHost = the batchPerHost option,
-      // 6 by default): a VU keeps that many idle connections per host, not one per
-      // concurrent request it ever made, and opens new ones beyond that.
-      const limits = { keepAlive: true, maxFreeSockets: positiveInt(vu.rt.options.batchPerHost, DEFAULT_BATCH_PER_HOST) };
-      const a = { http: new http.Agent(limits), https: new https.Agent(limits) };
+      // As k6's per-VU Go transport (vuAgents): a VU keeps batchPerHost idle connections
+      // per host and batch in all, not one per concurrent request it ever made.
+      const a = vuAgents(positiveInt(vu.rt.options.batchPerHost, DEFAULT_BATCH_PER_HOST), positiveInt(vu.rt.options.batch, DEFAULT_BATCH));
       agents = a;
       vu.rt.closers.add(() => {
         a.http.destroy();

@@ -6,7 +6,15 @@
 // text); a network failure is an Error whose message is Go's dial error.
 // The client may be created in the init context or later, in VU code. On k6
 // 0.46 the constructor takes only the options object { addrs, password, db }.
-import { Redis } from 'ioredis';
+//
+// The connection is dialled from the VU's --local-ips address, as k6 dials it
+// (k6-reference, "At scale on real k6": xk6-redis uses the VU's dialer, so a
+// Redis in protected mode, which accepts only clients at 127.0.0.1 and ::1,
+// refuses a run with --local-ips=127.0.1.x). Such a refusal reaches the
+// script as k6 reported it: an Error `write: broken pipe`.
+import { createConnection, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { AbstractConnector, Redis } from 'ioredis';
 import { redisClientTakesUrl } from '../k6-lines.ts';
 import type { VU } from '../vu.ts';
 
@@ -83,6 +91,51 @@ function isReplyError(e: unknown): e is Error {
   return e instanceof Error && e.name === 'ReplyError';
 }
 
+/** What Redis in protected mode sends a client that is not at 127.0.0.1 or ::1, before it closes. */
+const PROTECTED_MODE_DENIAL = /^DENIED\b/;
+
+/** The text k6 v2.2.0 + xk6-redis gave for a client refused by protected mode (k6-reference, "At scale on real k6"). */
+export const REFUSED_CLIENT_ERROR = 'write: broken pipe';
+
+interface DialOptions { host: string; port: number; tls?: object; disconnectTimeout?: number }
+
+/**
+ * ioredis's standalone connector, dialling from a source address. The
+ * address is asked for at each dial (the VU's, as xk6-redis asks the VU's
+ * dialer when it first needs a connection), not when the client is made.
+ */
+function connectorFrom(localAddress: () => string | undefined): new (options: unknown) => AbstractConnector {
+  return class LocalAddressConnector extends AbstractConnector {
+    readonly #o: DialOptions;
+    constructor(options: unknown) {
+      const o = options as DialOptions;
+      super(o.disconnectTimeout ?? 2000);
+      this.#o = o;
+    }
+    connect(): Promise<Socket> {
+      this.connecting = true;
+      const local = localAddress();
+      const target = { host: this.#o.host, port: this.#o.port, ...(local !== undefined ? { localAddress: local } : {}) };
+      return new Promise((resolve, reject) => {
+        process.nextTick(() => {
+          if (!this.connecting) return reject(new Error('Connection is closed.'));
+          let stream: Socket;
+          try {
+            stream = this.#o.tls !== undefined ? tlsConnect({ ...target, servername: this.#o.host } as ConnectionOptions) : createConnection(target);
+          } catch (err) {
+            return reject(err as Error);
+          }
+          this.stream = stream;
+          stream.once('error', (err) => {
+            this.firstError = err;
+          });
+          resolve(stream);
+        });
+      });
+    }
+  };
+}
+
 export function createRedisModule(vu: VU): Record<string, unknown> {
   class Client {
     readonly #host: string;
@@ -133,6 +186,7 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
         db,
         ...(password !== undefined ? { password } : {}),
         ...(username !== undefined ? { username } : {}),
+        Connector: connectorFrom(() => vu.localAddress),
         ...(tls ? { tls: {} } : {}),
         lazyConnect: true,
         connectTimeout: CONNECT_TIMEOUT_MS,
@@ -164,7 +218,12 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
             this.#connecting = null;
             this.#redis.disconnect(false);
             const cause = (this.#lastError ?? e) as NetError;
-            if (isReplyError(cause)) throw cause.message; // AUTH or SELECT refused: a reply, so a string
+            const reply = cause instanceof Error && cause.name === 'ReplyError'; // as isReplyError, without narrowing cause
+            if (reply && !PROTECTED_MODE_DENIAL.test(cause.message)) throw cause.message; // AUTH or SELECT refused: a reply, so a string
+            // Connected, then closed by the server before any reply (protected mode's DENIED and close):
+            // go-redis's first write on it fails, and that is the error k6 reports.
+            if (reply || (cause.code === undefined && cause.message === 'Connection is closed.') || cause.code === 'EPIPE') throw new Error(REFUSED_CLIENT_ERROR);
+            if (cause.code === 'ECONNRESET') throw new Error('write: connection reset by peer');
             throw new Error(dialError(cause, this.#host, this.#port));
           }
         })();
@@ -180,6 +239,9 @@ export function createRedisModule(vu: VU): Record<string, unknown> {
         try {
           reply = await this.#redis.call(String(command), ...args.map((a) => (typeof a === 'number' ? String(a) : (a as string))));
         } catch (e) {
+          // A Redis in protected mode answers DENIED to a client not at 127.0.0.1 and closes:
+          // go-redis reports the write that fails, not the reply (k6-reference, "At scale on real k6").
+          if (isReplyError(e) && PROTECTED_MODE_DENIAL.test(e.message)) throw new Error(REFUSED_CLIENT_ERROR);
           if (isReplyError(e)) throw e.message; // xk6-redis: an error reply rejects with its text, a string
           throw new Error((e as Error).message);
         }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, tcpProxy } from '../support/redis.ts';
+import { freePort, startRedis, tcpProxy } from '../support/redis.ts';
 import { explain, ROOT, runK6, runScenario, startStack } from '../support/scenario.ts';
 
 const PASSWORD = 'e2e-password';
@@ -45,6 +45,28 @@ test('Redis unreachable at the start: setup names the redacted URL and how to ru
     assert.match(r.stderr, /REDIS_URL= \(empty\)/);
     assert.doesNotMatch(r.stderr + r.stdout, /redis-secret|e2e-password/);
   } finally {
+    await stack.stop();
+  }
+});
+
+test('Redis in protected mode refuses a run with --local-ips: setup says so in one line with both ways out (exit 108)', async () => {
+  // k6-reference, "At scale on real k6": k6 dials Redis from the --local-ips addresses, and a Redis
+  // in protected mode (its default) refuses any client not at 127.0.0.1 (`write: broken pipe`).
+  const stack = await startStack({ threshold: 10, intervalMs: 1000 });
+  const guarded = await startRedis({ protectedMode: true });
+  try {
+    const r = await runK6('threshold-overflow', { API_URL: stack.target.url, REDIS_URL: guarded.url, USER_PASSWORD: PASSWORD, K6_LOCAL_IPS: '127.0.1.1-127.0.1.4' }, 60_000);
+    assert.equal(r.code, 108, explain(r));
+    const lines = r.stderr.split('\n').filter((l) => /preflight failed: Redis probes/.test(l));
+    assert.equal(lines.length, 1, r.stderr);
+    const line = lines[0]!;
+    assert.match(line, new RegExp(`redis://127\\.0\\.0\\.1:${guarded.port} refused this client \\(write: broken pipe\\)`));
+    assert.match(line, /protected mode/);
+    assert.match(line, /--local-ips/);
+    assert.match(line, /--protected-mode no while it is bound to loopback only/);
+    assert.match(line, /drop --local-ips/);
+  } finally {
+    await guarded.stop();
     await stack.stop();
   }
 });

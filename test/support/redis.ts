@@ -30,12 +30,25 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
+export interface StartRedisOptions {
+  timeoutMs?: number;
+  /**
+   * Keep Redis's protected mode (its default): then it refuses every client
+   * not at 127.0.0.1, such as a run's --local-ips addresses (127.0.1.x). Off
+   * unless asked: the suite's Redis listens on 127.0.0.1 only, so turning
+   * protected mode off opens it to this machine's loopback addresses and to
+   * nothing else, which is what a run with local addresses needs.
+   */
+  protectedMode?: boolean;
+}
+
+export async function startRedis(opts: number | StartRedisOptions = {}): Promise<RedisServer> {
+  const { timeoutMs = 10_000, protectedMode = false } = typeof opts === 'number' ? { timeoutMs: opts } : opts;
   const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', protectedMode ? 'yes' : 'no', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
