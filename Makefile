@@ -42,6 +42,10 @@ test-unit: install
 test-faults: install
 	FAULT_RUNS=$${FAULT_RUNS:-5} bash tools/test.sh faults
 
+## test-hostile: every case of the hostile matrix (each scenario at its defaults and at the edges of its parameters, the correct room, the runner's spread on; about 12 min; make test runs its CI set)
+test-hostile: install
+	HOSTILE_EDGES=all bash tools/test.sh hostile
+
 ## k6: build .bin/k6 = k6 + xk6-redis with xk6 (versions in tools/versions.env)
 k6:
 	bash tools/build-k6.sh
@@ -104,4 +108,4 @@ scale: build
 clean:
 	rm -rf build results .run
 
-.PHONY: help install build typecheck test test-unit test-faults k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report compare target target-up target-down bench scale clean
+.PHONY: help install build typecheck test test-unit test-faults test-hostile k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report compare target target-up target-down bench scale clean
