@@ -18,6 +18,8 @@ const KINDS: Record<ViolationKind, string> = {
   position_changed: 'a refresh moved a queued user back (defect 5)',
   score_changed: 'a refresh changed a queued user\'s join score in the ZSET: it was re-queued at the back (defect 5)',
   redis_counts_mismatch: 'at the peak Redis did not hold exactly the admitted and the queued users (defect 1/6)',
+  reconnect_position_worse: 'a queued user whose socket dropped and came back (a room process restarted) found itself further back than before: the restart re-queued it (issue 28; docs/restart.md)',
+  reconnect_score_changed: 'a queued user whose socket dropped and came back had a new join score in the ZSET: the restarted room re-queued it at the back (issue 28; docs/restart.md)',
   admission_expired: 'admitted users that had not left were no longer in the active set when they left: the set\'s one TTL (300 s in the contract, reset on every add) ran out while they held their slots, or the room dropped them, so the room counted fewer users than were inside and could admit up to QUEUE_THRESHOLD more (defect 1/6); give each admission its own expiry (for example a ZSET scored by admission time) instead of one TTL for the whole set',
 };
 
@@ -45,6 +47,8 @@ const DEFECTS: Record<string, string> = {
   queue_socket_errors: 'Socket.IO connections failed or dropped',
   queue_protocol_errors: 'malformed Engine.IO / Socket.IO frames were received',
   queue_reconnects: 'not every queued user could refresh while queued',
+  queue_places_lost: 'queued users whose socket came back found themselves in neither the queue nor the active set: the room forgot its queue (a Redis restart without persistence, or a queue kept in process memory); docs/restart.md',
+  queue_admitted_while_away: 'users admitted while their socket was down were never told after they reconnected: the room does not announce an admission to a re-joined socket (told:never); docs/restart.md',
 };
 
 function metricName(key: string): string {

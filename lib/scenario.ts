@@ -14,6 +14,7 @@ import { QueueApi } from './api/client';
 import { arrivalsOverMs, holdersLeaveMs, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
 import { randomUuid } from './env';
 import { CheckIns } from './flow/checkin';
+import { announceStart, watchDisruption } from './flow/disruption';
 import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
 import { runProbe } from './flow/watcher';
@@ -98,6 +99,8 @@ export function defineScenario(spec: ScenarioSpec) {
       if (cfg.startAt >= Date.now() + 100) startAt = cfg.startAt;
       else console.warn(`START_AT (${new Date(cfg.startAt).toISOString()}) has passed: arrivals start now instead; give the instances a later START_AT`);
     }
+    // A disruption planned by the runner script (docs/restart.md): it is timed from this start.
+    if (cfg.disruptStatusUrl !== '') announceStart(cfg.disruptStatusUrl, startAt, (m) => console.warn(m));
     return { eventId, startAt };
   }
 
@@ -121,6 +124,7 @@ export function defineScenario(spec: ScenarioSpec) {
         arrivalsOverAt: data.startAt + arrivalsOverMs(cfg),
         holdersLeaveAt,
         refreshUpTo: cfg.reconnectUsers,
+        disruptAt: cfg.disruptAtMs > 0 && cfg.disruptStatusUrl !== '' ? data.startAt + cfg.disruptAtMs : 0,
       }).catch((err: unknown) => {
         metrics.socketErrors.add(1, { kind: 'unexpected' });
         log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);
@@ -133,7 +137,9 @@ export function defineScenario(spec: ScenarioSpec) {
     const log = limitedLog(3);
     const password = await userPassword(secretsModule(), __ENV);
     const queueProbe = await openProbe(data.eventId, log);
+    const watching = cfg.disruptStatusUrl === '' ? Promise.resolve() : watchDisruption(cfg.disruptStatusUrl, data.startAt + maxRunMs(cfg), (m) => console.warn(m));
     await runProbe({ cfg, api, probe: queueProbe, eventId: data.eventId, password, startAt: data.startAt, checkPeak: spec.checkPeak === true, log });
+    await watching;
   }
 
   function handleSummary(data: SummaryData): Record<string, string> {

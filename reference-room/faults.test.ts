@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FAULT_NAMES, type FaultName } from './faults.ts';
+import { startTarget } from './server.ts';
 import {
   check, checkInOrder, connect, connectedSocket, joinQueue, leave, newEventId, nextEvent, record,
   registerUsers, sleep, socketFor, startStack, type Stack,
@@ -29,7 +30,7 @@ const manual = { processorIntervalMs: 60_000 };
 
 describe('faults', () => {
   it('every fault has a test here', () => {
-    assert.deepEqual([...FAULT_NAMES].sort(), ['lifo', 'no-release', 'no-session-restore', 'over-admit', 'racy-admission',
+    assert.deepEqual([...FAULT_NAMES].sort(), ['lifo', 'memory-queue', 'no-reannounce', 'no-release', 'no-session-restore', 'over-admit', 'racy-admission',
       'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate']);
   });
 
@@ -176,6 +177,37 @@ describe('faults', () => {
       assert.deepEqual(pairs, on
         ? [[1, 30], [2, 60], [3, 90], [4, 120], [5, 150]]
         : [[1, 60], [2, 60], [3, 120], [4, 120], [5, 180]]);
+    });
+  });
+
+  it('no-reannounce: a socket that joins again is not told of its admission', async () => {
+    await both('no-reannounce', { threshold: 1, ...manual }, async (s) => {
+      const ev = newEventId();
+      const [a] = await registerUsers(s.url, 1);
+      await check(s.url, a!, ev); // admitted at once: active
+      const again = await connectedSocket(s.url, a!.token);
+      const told = nextEvent(again, 'queue-entry-allowed', (p: { userId: string }) => p.userId === a!.id, 1000).then(() => true, () => false);
+      await joinQueue(again, ev);
+      return told;
+    }, (on, told) => {
+      assert.equal(told, !on);
+    });
+  });
+
+  it('memory-queue: a restarted process has forgotten the queue', async () => {
+    await both('memory-queue', { threshold: 1, ...manual }, async (s) => {
+      const ev = newEventId();
+      const users = await registerUsers(s.url, 3);
+      await checkInOrder(s.url, users, ev);
+      // The same room started again over the same Redis, as a restarted process.
+      const again = await startTarget({ port: 0, kdfCost: 1024, processorIntervalMs: 60_000, threshold: 1, redisUrl: s.redisServer.url, faults: s.target.config.faults }, { log: () => undefined });
+      try {
+        return await s.redis.zcard(`queue:${ev}`);
+      } finally {
+        await again.close();
+      }
+    }, (on, queued) => {
+      assert.equal(queued, on ? 0 : 2);
     });
   });
 });

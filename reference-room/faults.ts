@@ -12,6 +12,9 @@ export const FAULTS = {
   'requeue-on-reconnect': 'a repeated check while queued moves the user to the back with a new score',
   'no-session-restore': 'session-restored is never emitted on reconnect',
   'wrong-estimate': 'estimatedWait = 30 s x position (what production does), whatever the real pace',
+  // Issue 28: a room that does not survive a restart (scenario restart, docs/restart.md).
+  'no-reannounce': 'a socket that joins again (after a reconnect) is not told of an admission it missed while away',
+  'memory-queue': 'the queue is kept in each room process\'s memory, not in Redis: a restarted process has forgotten it',
 } as const;
 
 export type FaultName = keyof typeof FAULTS;

@@ -216,6 +216,13 @@ export class QueueStore {
     return [...ids];
   }
 
+  /** The memory-queue fault: a restarted process lost its in-memory queue; the Redis mirror goes too. Returns the keys deleted. */
+  async forgetQueues(): Promise<number> {
+    const ids = await this.queuedEvents();
+    if (ids.length === 0) return 0;
+    return this.redis.del(...ids.map((id) => queueKey(id)));
+  }
+
   // ---- Socket.IO sessions: socket:session:{userId}, JSON, TTL 3600 s
 
   async getSession(userId: string): Promise<Session | null> {

@@ -81,8 +81,20 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
       inBatch = 0;
     });
     let closing = false;
+    // A dropped connection comes back by itself (lib/socketio reconnects); the observer joins the room again.
+    // Only a server's disconnect or a reconnection given up loses the room for good.
     socket.on('disconnect', (reason: unknown) => {
-      if (reason !== 'io client disconnect' && !closing) observerLost(ctx, `lost the room (${String(reason)})`);
+      if (reason === 'io server disconnect' && !closing) observerLost(ctx, `lost the room (${String(reason)})`);
+    });
+    socket.on('reconnect_failed', (err: unknown) => {
+      if (!closing) observerLost(ctx, `lost the room and could not reconnect (${String(err instanceof Error ? err.message : err)})`);
+    });
+    socket.on('reconnect', () => {
+      metrics.socketReconnects.add(1, { who: 'observer' });
+      socket!.emit('join-queue', { eventId: ctx.eventId });
+      // The batch being counted may have lost admissions while away: start the next one clean.
+      inBatch = 0;
+      lastBatchAt = 0;
     });
     await socket.connect();
     socket.emit('join-queue', { eventId: ctx.eventId });

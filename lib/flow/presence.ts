@@ -1,0 +1,175 @@
+// A user's socket across drops: lib/socketio reconnects by itself (a new
+// handshake with the same token); here the user joins its room again and,
+// while it is queued, re-reads its own state, as the browser does after a
+// reconnect. What it finds is counted:
+//
+//   still queued          its place must have survived: position no worse than
+//                         it last read, same ZSET score (Redis, probes on)
+//   admitted while away   told after reconnect (the room re-announced on the
+//                         re-joined socket within NOTIFY_GRACE_MS), or never told
+//   in neither set        its place was lost (queue_places_lost): the room forgot
+//                         its queue (a Redis restart without persistence, a queue
+//                         kept in process memory)
+//
+// A drop that comes back is not an error; a server's DISCONNECT or a
+// reconnection given up is (queue_socket_errors{kind:disconnect|reconnect_failed}).
+import type { QueueApi } from '../api/client';
+import type { RunConfig } from '../config';
+import { addWithMetadata, checked, metrics, violation } from '../metrics';
+import { checkPlaceAfterReconnect, type PlaceInQueue } from '../redis/invariants';
+import type { QueueProbe } from '../redis/probe';
+import type { SocketIOClient } from '../socketio';
+import { type Latch, sleepMs } from './time';
+
+export interface Admission {
+  at: number;
+  /** Admitted while the socket was down and never told after it came back: learnt from the status API. */
+  untold?: boolean;
+  /** Its place was gone after a reconnect: in neither the queue nor the active set. */
+  lost?: boolean;
+}
+
+/** What the reconnect handler needs of the user. */
+export interface PresenceContext {
+  cfg: RunConfig;
+  api: QueueApi;
+  probe: QueueProbe;
+  eventId: string;
+  n: number;
+  http: { run<T>(fn: () => Promise<T>): Promise<T> };
+  log: (message: string) => void;
+  /** The planned disruption (epoch ms; 0: none): a socket back after it times the recovery. */
+  disruptAt: number;
+}
+
+/** While queued: the place last read, to judge the place found after a reconnect. */
+interface Waiting {
+  token: string;
+  me: string;
+  place: PlaceInQueue;
+  admitted: Latch<Admission>;
+}
+
+const POLL_MS = 100;
+
+/** This VU's first socket lost at or after the planned disruption: when the disruption took effect here (0: not yet). */
+let disruptionSeenAt = 0;
+
+/**
+ * From when an admission counts as "after the disruption": the first socket this
+ * VU lost at or after the planned instant (the kill lands a little after the plan:
+ * an admission announced in between is from before), else the planned instant.
+ */
+export function disruptionEffectiveSince(disruptAt: number): number {
+  return disruptionSeenAt > 0 ? disruptionSeenAt : disruptAt;
+}
+
+export class Presence {
+  /** When the socket was lost (0: connected). */
+  private lostAt = 0;
+  private waiting: Waiting | undefined;
+  /** The user was admitted while its socket was down (its wait is not a measure of the room's pace). */
+  admittedAway = false;
+  /** This user's socket dropped at or after the planned disruption; when it came back (0: not yet). */
+  private droppedByDisruption = false;
+  private backAt = 0;
+  private failedOnce = false;
+
+  constructor(private readonly ctx: PresenceContext) {}
+
+  /** Wires a socket: re-join on reconnect, count drops, reconnects and failures. */
+  attach(socket: SocketIOClient): void {
+    socket.on('disconnect', (reason: unknown) => this.onDisconnect(reason));
+    socket.on('reconnect', () => {
+      const now = Date.now();
+      metrics.socketReconnects.add(1, { who: 'user' });
+      if (this.lostAt > 0) metrics.socketDowntime.add(now - this.lostAt);
+      if (this.droppedByDisruption) this.backAt = now;
+      if (this.ctx.disruptAt > 0 && now >= this.ctx.disruptAt) addWithMetadata(metrics.socketBackAfterDisruption, now - this.ctx.disruptAt, { user: this.ctx.n });
+      this.lostAt = 0;
+      // A new Socket.IO session is in no room: join again first (sent after anything buffered).
+      socket.emit('join-queue', { eventId: this.ctx.eventId });
+      if (this.waiting !== undefined) void this.reread(this.waiting, now);
+    });
+    socket.on('reconnect_failed', (err: unknown) => {
+      metrics.socketErrors.add(1, { kind: 'reconnect_failed' });
+      if (!this.failedOnce) this.ctx.log(`user ${this.ctx.n}: Socket.IO gave up reconnecting: ${String(err instanceof Error ? err.message : err)}`);
+      this.failedOnce = true;
+    });
+  }
+
+  private onDisconnect(reason: unknown): void {
+    if (reason === 'io client disconnect') return;
+    const now = Date.now();
+    if (disruptionSeenAt === 0 && this.ctx.disruptAt > 0 && now >= this.ctx.disruptAt) disruptionSeenAt = now;
+    if (reason === 'io server disconnect') {
+      // The server ended the session on purpose: no reconnection follows.
+      metrics.socketErrors.add(1, { kind: 'disconnect' });
+      return;
+    }
+    metrics.socketDrops.add(1);
+    this.lostAt = now;
+    if (this.ctx.disruptAt > 0 && now >= this.ctx.disruptAt) {
+      this.droppedByDisruption = true;
+      this.backAt = 0;
+    }
+  }
+
+  /**
+   * Does an admission heard at `at` time the recovery? On a socket the disruption
+   * dropped: only once it is back (a frame already on its way when the process died
+   * is from before). On a socket it spared: after the first drop this VU saw.
+   */
+  admittedAfterDisruption(at: number): boolean {
+    if (this.ctx.disruptAt <= 0) return false;
+    if (this.droppedByDisruption) return this.backAt > 0 && at >= this.backAt;
+    return at > disruptionEffectiveSince(this.ctx.disruptAt);
+  }
+
+  /** The user is queued at this place: a reconnect from now on re-reads it. */
+  queued(token: string, me: string, place: PlaceInQueue, admitted: Latch<Admission>): void {
+    this.waiting = { token, me, place: { position: place.position, score: place.score }, admitted };
+  }
+
+  /** The wait is over (admitted, timed out, or left). */
+  done(): void {
+    this.waiting = undefined;
+  }
+
+  /** After a reconnect while queued: where is the user now? */
+  private async reread(w: Waiting, reconnectedAt: number): Promise<void> {
+    if (w.admitted.fired) return;
+    const ctx = this.ctx;
+    let status;
+    try {
+      status = await ctx.http.run(() => ctx.api.status(w.token, ctx.eventId));
+    } catch (err) {
+      metrics.httpErrors.add(1, { op: 'status', kind: (err as { kind?: string }).kind ?? 'unexpected' });
+      ctx.log(`user ${ctx.n}: status after a reconnect: ${String(err instanceof Error ? err.message : err)}`);
+      return;
+    }
+    if (this.waiting !== w || w.admitted.fired && (w.admitted.result?.at ?? 0) < reconnectedAt) return;
+    if (status.status === 'queued') {
+      const state = await ctx.probe.ownState(w.me);
+      const after: PlaceInQueue = { position: status.position, score: state === undefined ? null : state.score };
+      if (w.place.score !== null && after.score !== null) checked('reconnect_score');
+      checked('reconnect_place');
+      for (const kind of checkPlaceAfterReconnect(w.place, after)) violation(kind);
+      w.place.position = Math.min(w.place.position, after.position);
+      return;
+    }
+    if (status.status === 'active') {
+      // Admitted while away: does the room tell the re-joined socket?
+      this.admittedAway = true;
+      const until = Date.now() + ctx.cfg.notifyGraceMs;
+      while (!w.admitted.fired && Date.now() < until) await sleepMs(POLL_MS);
+      const told = w.admitted.fired;
+      addWithMetadata(metrics.admittedWhileAway, 1, { user: ctx.n, position: w.place.position }, { told: told ? 'after_reconnect' : 'never' });
+      if (!told) w.admitted.fire({ at: Date.now(), untold: true });
+      return;
+    }
+    addWithMetadata(metrics.placesLost, 1, { user: ctx.n, position: w.place.position, score: w.place.score === null ? '' : w.place.score });
+    ctx.log(`user ${ctx.n}: after a reconnect the room has it neither queued nor active (it was at position ${w.place.position}): its place was lost`);
+    w.admitted.fire({ at: Date.now(), lost: true });
+  }
+}
