@@ -51,6 +51,8 @@ interface Waiting {
 }
 
 const POLL_MS = 100;
+/** How often a queued user reads its place again after a planned disruption. */
+const RECHECK_MS = 2000;
 
 /** This VU's first socket lost at or after the planned disruption: when the disruption took effect here (0: not yet). */
 let disruptionSeenAt = 0;
@@ -128,7 +130,24 @@ export class Presence {
 
   /** The user is queued at this place: a reconnect from now on re-reads it. */
   queued(token: string, me: string, place: PlaceInQueue, admitted: Latch<Admission>): void {
-    this.waiting = { token, me, place: { position: place.position, score: place.score }, admitted };
+    const w: Waiting = { token, me, place: { position: place.position, score: place.score }, admitted };
+    this.waiting = w;
+    // A disruption that drops no socket (the room's Redis restarted) is found by reading the place again.
+    if (this.ctx.disruptAt > 0) void this.recheckAfterDisruption(w);
+  }
+
+  /**
+   * After the planned disruption, every RECHECK_MS while still waiting: is the
+   * place still there? Only a lost place is judged here (an admission is the
+   * wait's own business: told, told late or silent).
+   */
+  private async recheckAfterDisruption(w: Waiting): Promise<void> {
+    const until = this.ctx.disruptAt + this.ctx.cfg.recoveryMaxMs + RECHECK_MS;
+    await sleepMs(this.ctx.disruptAt + RECHECK_MS - Date.now());
+    while (this.waiting === w && !w.admitted.fired && Date.now() < until) {
+      await this.reread(w, 0);
+      await sleepMs(RECHECK_MS);
+    }
   }
 
   /** The wait is over (admitted, timed out, or left). */
@@ -136,7 +155,7 @@ export class Presence {
     this.waiting = undefined;
   }
 
-  /** After a reconnect while queued: where is the user now? */
+  /** After a reconnect while queued (reconnectedAt), or a recheck after the disruption (0): where is the user now? */
   private async reread(w: Waiting, reconnectedAt: number): Promise<void> {
     if (w.admitted.fired) return;
     const ctx = this.ctx;
@@ -144,6 +163,8 @@ export class Presence {
     try {
       status = await ctx.http.run(() => ctx.api.status(w.token, ctx.eventId));
     } catch (err) {
+      // A recheck while the room is still down tries again at the next round; after a reconnect the room answered the handshake, so a failure counts.
+      if (reconnectedAt === 0) return;
       metrics.httpErrors.add(1, { op: 'status', kind: (err as { kind?: string }).kind ?? 'unexpected' });
       ctx.log(`user ${ctx.n}: status after a reconnect: ${String(err instanceof Error ? err.message : err)}`);
       return;
@@ -159,6 +180,7 @@ export class Presence {
       return;
     }
     if (status.status === 'active') {
+      if (reconnectedAt === 0) return; // never away: its own announcement is on the way, or silent (judged by the wait)
       // Admitted while away: does the room tell the re-joined socket?
       this.admittedAway = true;
       const until = Date.now() + ctx.cfg.notifyGraceMs;
@@ -168,8 +190,9 @@ export class Presence {
       if (!told) w.admitted.fire({ at: Date.now(), untold: true });
       return;
     }
+    if (w.admitted.fired) return;
     addWithMetadata(metrics.placesLost, 1, { user: ctx.n, position: w.place.position, score: w.place.score === null ? '' : w.place.score });
-    ctx.log(`user ${ctx.n}: after a reconnect the room has it neither queued nor active (it was at position ${w.place.position}): its place was lost`);
+    ctx.log(`user ${ctx.n}: after ${reconnectedAt === 0 ? 'the disruption' : 'a reconnect'} the room has it neither queued nor active (it was at position ${w.place.position}): its place was lost`);
     w.admitted.fire({ at: Date.now(), lost: true });
   }
 }
