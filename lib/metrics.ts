@@ -72,7 +72,7 @@ export const metrics = {
   samplesMissing: new Counter('queue_samples_missing'),
   /** a Socket.IO connection lost (not closed by the client nor by the server's DISCONNECT): the client reconnects */
   socketDrops: new Counter('queue_socket_drops'),
-  /** a lost Socket.IO connection came back (a new handshake, same token), tagged who: user | observer */
+  /** a user's lost Socket.IO connection came back (a new handshake, same token) */
   socketReconnects: new Counter('queue_socket_reconnects'),
   /** from a socket's loss to its reconnection */
   socketDowntime: new Trend('queue_socket_downtime', true),
