@@ -31,7 +31,7 @@ const manual = { processorIntervalMs: 60_000 };
 describe('faults', () => {
   it('every fault has a test here', () => {
     assert.deepEqual([...FAULT_NAMES].sort(), ['lifo', 'memory-queue', 'no-reannounce', 'no-release', 'no-session-restore', 'over-admit', 'racy-admission',
-      'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate']);
+      'readmit-all', 'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate']);
   });
 
   it('racy-admission: a burst overshoots the threshold', async () => {
@@ -208,6 +208,24 @@ describe('faults', () => {
       }
     }, (on, queued) => {
       assert.equal(queued, on ? 0 : 2);
+    });
+  });
+
+  it('readmit-all: a restarted processor admits the whole queue at once', async () => {
+    await both('readmit-all', { threshold: 1, ...manual }, async (s) => {
+      const ev = newEventId();
+      const users = await registerUsers(s.url, 4);
+      await checkInOrder(s.url, users, ev); // 1 active, 3 queued
+      await s.target.processNow(); // the running processor: no free slot, nobody admitted
+      const again = await startTarget({ port: 0, kdfCost: 1024, processorIntervalMs: 60_000, threshold: 1, redisUrl: s.redisServer.url, faults: s.target.config.faults }, { log: () => undefined });
+      try {
+        await again.processNow();
+        return [await s.redis.scard(`active:${ev}`), await s.redis.zcard(`queue:${ev}`)];
+      } finally {
+        await again.close();
+      }
+    }, (on, counts) => {
+      assert.deepEqual(counts, on ? [4, 0] : [1, 3]);
     });
   });
 });

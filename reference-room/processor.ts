@@ -28,6 +28,8 @@ export class Processor {
   private firstTick: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly counters: ProcessorStats = { ticks: 0, skippedTicks: 0, batchesServed: 0, usersAdmitted: 0, errors: 0, emitMs: 0 };
+  /** readmit-all: the events that already had a queue when this process started; each one's first batch admits it whole. */
+  private readmit: Promise<Set<string>> | null = null;
 
   constructor(
     private readonly store: QueueStore,
@@ -43,6 +45,7 @@ export class Processor {
    */
   start(phaseMs?: number): void {
     if (this.timer !== null || this.firstTick !== null) return;
+    if (this.faults.has('readmit-all')) this.readmit = this.store.queuedEvents().then((ids) => new Set(ids), () => new Set<string>());
     if (phaseMs === undefined) {
       this.timer = setInterval(() => this.tick(), this.intervalMs);
       return;
@@ -104,10 +107,13 @@ export class Processor {
   }
 
   private async serve(eventId: string): Promise<void> {
-    const batch = await this.store.admitBatch(eventId, {
-      lifo: this.faults.has('lifo'),
-      overAdmit: this.faults.has('over-admit'),
-    });
+    const readmit = this.readmit !== null && (await this.readmit).delete(eventId);
+    const batch = readmit
+      ? await this.store.admitAll(eventId)
+      : await this.store.admitBatch(eventId, {
+          lifo: this.faults.has('lifo'),
+          overAdmit: this.faults.has('over-admit'),
+        });
     if (batch.admitted.length === 0) return;
     this.counters.batchesServed++;
     this.counters.usersAdmitted += batch.admitted.length;

@@ -7,7 +7,7 @@
 // places; the memory-queue fault fails on the same rule; another scenario
 // (reconnect) with a room process killed mid-run still passes.
 // RESTART_MATRIX=1 (make test-restart) adds: every process killed, a Redis with
-// appendonly that survives, the no-reannounce fault, and the hostile runner switch.
+// appendonly that survives, the no-reannounce and readmit-all faults, and the hostile runner switch.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -137,6 +137,11 @@ describe('restart: what a failed restart looks like', () => {
   });
 
   if (MATRIX) {
+    it('readmit-all: the restarted processor admits the whole queue, the active set goes over the threshold', T, async () => {
+      const r = await runScenario('restart', { TARGET_FAULTS: 'readmit-all' });
+      assert.equal(r.code, 99, r.out.slice(-4000));
+      assert.ok(r.failed.includes('queue_probe_active max<=4'), r.failed.join(', '));
+    });
     it('no-reannounce: users admitted while away are never told, told:never fails', T, async () => {
       const r = await runScenario('restart', { TARGET_FAULTS: 'no-reannounce', DISRUPT: 'all' });
       assert.equal(r.code, 99, r.out.slice(-4000));
