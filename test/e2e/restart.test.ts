@@ -4,7 +4,8 @@
 //
 // In CI: a room process killed with 1 and with 2 processes passes, with the
 // recovery times; a Redis restarted without persistence fails naming the lost
-// places; the memory-queue fault fails on the same rule; another scenario
+// places; the memory-queue fault fails on the same rule; a DISRUPT_CMD that
+// exits non-zero leaves the restart rules not judged; another scenario
 // (reconnect) with a room process killed mid-run still passes.
 // RESTART_MATRIX=1 (make test-restart) adds: every process killed, a Redis with
 // appendonly that survives, the no-reannounce and readmit-all faults, and the hostile runner switch.
@@ -128,6 +129,17 @@ describe('restart: what a failed restart looks like', () => {
     assert.equal(r.code, 99, r.out.slice(-4000));
     assert.ok(r.failed.includes('queue_places_lost count==0'), r.failed.join(', '));
     assert.match(r.out, /user \d+: after (a reconnect|the disruption) the room has it neither queued nor active \(it was at position \d+\): its place was lost/);
+  });
+
+  it('a DISRUPT_CMD that exits non-zero: one line says so, the restart rules are not judged (never passed)', T, async () => {
+    const r = await runScenario('restart', { DISRUPT_CMD: 'exit 3' });
+    assert.equal(r.disruption?.state, 'failed');
+    assert.equal(r.disruption?.exitCode, 3);
+    assert.match(r.out, /queue-k6: the disruption did not happen \(DISRUPT_CMD: exit 3: exited 3\): the restart rules are not judged/);
+    assert.match(r.out, /NOT JUDGED/);
+    assert.match(r.out, /- queue_places_lost count==0: needs samples of queue_disruptions, and there were none/);
+    assert.equal(value(r, 'queue_disruptions_failed', 'count'), 1);
+    assert.equal(r.code, 0, `the rules that were judged pass: ${r.failed.join(', ')}`);
   });
 
   it('memory-queue: a restarted process forgets the queue, queue_places_lost fails', T, async () => {
