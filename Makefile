@@ -59,7 +59,7 @@ scenario-4: reconnect
 ## scenario-5: check-race (beyond the guide; every check at one instant)
 scenario-5: check-race
 
-## scenario-7: restart (a pod dies mid-sale: DISRUPT=process|all|redis, DISRUPT_AT_MS, DISRUPT_CMD; docs/restart.md)
+## scenario-7: restart, a pod dies mid-sale (DISRUPT=process|all|redis, DISRUPT_AT_MS, DISRUPT_CMD; docs/restart.md)
 scenario-7: restart
 
 ## test-restart: the restart matrix (DISRUPT=process|all|redis at 1 and 2 processes, with and without appendonly, and its faults; docs/restart.md)
