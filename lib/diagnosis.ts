@@ -47,6 +47,7 @@ const DEFECTS: Record<string, string> = {
   queue_socket_errors: 'Socket.IO connections failed or dropped',
   queue_protocol_errors: 'malformed Engine.IO / Socket.IO frames were received',
   queue_reconnects: 'not every queued user could refresh while queued',
+  queue_admitted_twice: 'users were told of their own admission a second time, not as the re-announcement to a socket that just joined again: the room admitted them twice (a restarted room replaying its admissions?); docs/restart.md',
   queue_places_lost: 'queued users found themselves in neither the queue nor the active set after the disruption (on reconnect, or on reading their place again): the room forgot its queue (a Redis restart without persistence, or a queue kept in process memory); docs/restart.md',
   queue_admitted_while_away: 'users admitted while their socket was down were never told after they reconnected: the room does not announce an admission to a re-joined socket (told:never); docs/restart.md',
 };

@@ -80,6 +80,8 @@ export const metrics = {
   admittedWhileAway: new Counter('queue_admitted_while_away'),
   /** queued users that, after a reconnect, were in neither the queue nor the active set (status not_in_queue) */
   placesLost: new Counter('queue_places_lost'),
+  /** a user told of its own admission a second time, not as the re-announcement to a socket that just joined again */
+  admittedTwice: new Counter('queue_admitted_twice'),
   /** the runner script's disruption happened (its command exited 0), as its status endpoint told the probe VU; metadata: when */
   disruptions: new Counter('queue_disruptions'),
   /** the planned disruption did not happen: an unknown DISRUPT, or DISRUPT_CMD exited non-zero or ran past DISRUPT_TIMEOUT_MS */

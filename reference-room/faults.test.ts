@@ -5,7 +5,7 @@ import { FAULT_NAMES, type FaultName } from './faults.ts';
 import { startTarget } from './server.ts';
 import {
   check, checkInOrder, connect, connectedSocket, joinQueue, leave, newEventId, nextEvent, record,
-  registerUsers, sleep, socketFor, startStack, type Stack,
+  registerUsers, sleep, socketFor, startStack, until, type Stack,
 } from './testkit.ts';
 
 async function withTarget(fault: FaultName | null, config: Parameters<typeof startStack>[0], fn: (s: Stack) => Promise<void>): Promise<void> {
@@ -31,7 +31,7 @@ const manual = { processorIntervalMs: 60_000 };
 describe('faults', () => {
   it('every fault has a test here', () => {
     assert.deepEqual([...FAULT_NAMES].sort(), ['lifo', 'memory-queue', 'no-reannounce', 'no-release', 'no-session-restore', 'over-admit', 'racy-admission',
-      'readmit-all', 'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate']);
+      'readmit-all', 'replay-admissions', 'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate']);
   });
 
   it('racy-admission: a burst overshoots the threshold', async () => {
@@ -226,6 +226,34 @@ describe('faults', () => {
       }
     }, (on, counts) => {
       assert.deepEqual(counts, on ? [4, 0] : [1, 3]);
+    });
+  });
+
+  it('replay-admissions: a restarted processor tells the active users again', async () => {
+    await both('replay-admissions', { threshold: 1, ...manual }, async (s) => {
+      const ev = newEventId();
+      const [a, b] = await registerUsers(s.url, 2);
+      await checkInOrder(s.url, [a!, b!], ev); // a active, b queued
+      const socket = await connectedSocket(s.url, a!.token);
+      await joinQueue(socket, ev);
+      const again = await startTarget({ port: 0, kdfCost: 1024, processorIntervalMs: 60_000, threshold: 1, redisUrl: s.redisServer.url, faults: s.target.config.faults, jwtSecret: s.target.config.jwtSecret }, { log: () => undefined });
+      try {
+        // The restarted processor runs beside the first one here; its room broadcast reaches only its own sockets.
+        const replayed = socketFor(again.url, a!.token);
+        const seen = record(replayed);
+        await connect(replayed);
+        await joinQueue(replayed, ev);
+        const mine = () => seen.filter((e) => e.event === 'queue-entry-allowed' && e.payload.userId === a!.id).length;
+        // The correct room re-announces to a socket that joins: that one first.
+        await until(() => mine() === 1, 2000, 'the re-announcement on join');
+        await again.processNow();
+        await sleep(300);
+        return mine() > 1;
+      } finally {
+        await again.close();
+      }
+    }, (on, told) => {
+      assert.equal(told, on);
     });
   });
 });

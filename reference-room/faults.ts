@@ -15,6 +15,7 @@ export const FAULTS = {
   // Issue 28: a room that does not survive a restart (scenario restart, docs/restart.md).
   'no-reannounce': 'a socket that joins again (after a reconnect) is not told of an admission it missed while away',
   'memory-queue': 'the queue is kept in each room process\'s memory, not in Redis: a restarted process has forgotten it',
+  'replay-admissions': 'a restarted processor replays its admissions: everyone in the active set of an event queued when it started is told again',
   'readmit-all': 'a restarted processor admits, at its first batch, the whole queue of every event that was queued when it started, whatever the threshold',
 } as const;
 

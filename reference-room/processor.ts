@@ -30,6 +30,8 @@ export class Processor {
   private readonly counters: ProcessorStats = { ticks: 0, skippedTicks: 0, batchesServed: 0, usersAdmitted: 0, errors: 0, emitMs: 0 };
   /** readmit-all: the events that already had a queue when this process started; each one's first batch admits it whole. */
   private readmit: Promise<Set<string>> | null = null;
+  /** replay-admissions: the events queued when this process started; each one's first batch re-announces the active set. */
+  private replay: Promise<Set<string>> | null = null;
 
   constructor(
     private readonly store: QueueStore,
@@ -46,6 +48,7 @@ export class Processor {
   start(phaseMs?: number): void {
     if (this.timer !== null || this.firstTick !== null) return;
     if (this.faults.has('readmit-all')) this.readmit = this.store.queuedEvents().then((ids) => new Set(ids), () => new Set<string>());
+    if (this.faults.has('replay-admissions')) this.replay = this.store.queuedEvents().then((ids) => new Set(ids), () => new Set<string>());
     if (phaseMs === undefined) {
       this.timer = setInterval(() => this.tick(), this.intervalMs);
       return;
@@ -107,6 +110,10 @@ export class Processor {
   }
 
   private async serve(eventId: string): Promise<void> {
+    if (this.replay !== null && (await this.replay).delete(eventId)) {
+      // A processor that replays its admission log after a restart: everyone already in is told again.
+      for (const userId of await this.store.activeMembers(eventId)) this.timed(() => this.notify.entryAllowed(eventId, userId));
+    }
     const readmit = this.readmit !== null && (await this.readmit).delete(eventId);
     const batch = readmit
       ? await this.store.admitAll(eventId)

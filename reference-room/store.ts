@@ -216,6 +216,11 @@ export class QueueStore {
     return [...ids];
   }
 
+  /** Every member of the active set (the replay-admissions fault). */
+  async activeMembers(eventId: string): Promise<string[]> {
+    return this.redis.smembers(activeKey(eventId));
+  }
+
   /** The readmit-all fault: the whole queue into the active set at once, whatever the threshold. */
   async admitAll(eventId: string): Promise<BatchOutcome> {
     const q = queueKey(eventId);

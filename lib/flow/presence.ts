@@ -51,6 +51,8 @@ interface Waiting {
 }
 
 const POLL_MS = 100;
+/** After a (re)join, how long the room may take to re-announce an admission (its status read, a busy room). */
+const REJOIN_WINDOW_MS = 5000;
 /** How often a queued user reads its place again after a planned disruption. */
 const RECHECK_MS = 2000;
 
@@ -75,12 +77,15 @@ export class Presence {
   /** This user's socket dropped at or after the planned disruption; when it came back (0: not yet). */
   private droppedByDisruption = false;
   private backAt = 0;
+  /** When the socket last joined the event's room (connect or reconnect). */
+  private joinedAt = 0;
   private failedOnce = false;
 
   constructor(private readonly ctx: PresenceContext) {}
 
   /** Wires a socket: re-join on reconnect, count drops, reconnects and failures. */
   attach(socket: SocketIOClient): void {
+    this.joinedAt = Date.now();
     socket.on('disconnect', (reason: unknown) => this.onDisconnect(reason));
     socket.on('reconnect', () => {
       const now = Date.now();
@@ -91,6 +96,7 @@ export class Presence {
       this.lostAt = 0;
       // A new Socket.IO session is in no room: join again first (sent after anything buffered).
       socket.emit('join-queue', { eventId: this.ctx.eventId });
+      this.joinedAt = now;
       if (this.waiting !== undefined) void this.reread(this.waiting, now);
     });
     socket.on('reconnect_failed', (err: unknown) => {
@@ -115,6 +121,11 @@ export class Presence {
       this.droppedByDisruption = true;
       this.backAt = 0;
     }
+  }
+
+  /** The socket joined the room within REJOIN_WINDOW_MS: an admission told now may be the room re-announcing it, not a second one. */
+  justJoined(): boolean {
+    return Date.now() - this.joinedAt <= REJOIN_WINDOW_MS;
   }
 
   /**

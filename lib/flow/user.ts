@@ -59,7 +59,10 @@ function connectSocket(ctx: UserContext, token: string, me: string, admitted: La
     mustContain: admissionFilter(me),
   });
   socket.on('queue-entry-allowed', (payload: unknown) => {
-    if (isOwnAdmission(payload, me, ctx.eventId)) admitted.fire({ at: Date.now() });
+    if (!isOwnAdmission(payload, me, ctx.eventId)) return;
+    // A second admission of the same user, other than the room telling a socket that just joined (again): admitted twice.
+    if (admitted.fired && !presence.justJoined()) metrics.admittedTwice.add(1);
+    admitted.fire({ at: Date.now() });
   });
   // A drop comes back by itself (lib/socketio reconnects); the presence re-joins and re-reads (./presence.ts).
   presence.attach(socket);

@@ -8,7 +8,8 @@
 // exits non-zero leaves the restart rules not judged; another scenario
 // (reconnect) with a room process killed mid-run still passes.
 // RESTART_MATRIX=1 (make test-restart) adds: every process killed, a Redis with
-// appendonly that survives, the no-reannounce and readmit-all faults, and the hostile runner switch.
+// appendonly that survives, the no-reannounce, readmit-all and replay-admissions faults, and the hostile
+// runner switch.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -153,6 +154,12 @@ describe('restart: what a failed restart looks like', () => {
       const r = await runScenario('restart', { TARGET_FAULTS: 'readmit-all' });
       assert.equal(r.code, 99, r.out.slice(-4000));
       assert.ok(r.failed.includes('queue_probe_active max<=4'), r.failed.join(', '));
+    });
+    it('replay-admissions: the restarted processor tells the users already in again, queue_admitted_twice fails', T, async () => {
+      // Process 0 (the processor) killed; the users holding a slot on process 1 hear the replay without having dropped.
+      const r = await runScenario('restart', { TARGET_FAULTS: 'replay-admissions', TARGET_PROCESSES: '2', DWELL_MS: '4000' });
+      assert.equal(r.code, 99, r.out.slice(-4000));
+      assert.ok(r.failed.includes('queue_admitted_twice count==0'), r.failed.join(', '));
     });
     it('no-reannounce: users admitted while away are never told, told:never fails', T, async () => {
       const r = await runScenario('restart', { TARGET_FAULTS: 'no-reannounce', DISRUPT: 'all' });
