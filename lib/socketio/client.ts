@@ -43,7 +43,9 @@
 //  - Memory per socket: a handful of fields, three websocket handlers, and
 //    a flat listener list; acks and waiters exist only once used. The URL
 //    string is shared by sockets to the same server, and the caller's options
-//    are let go once the handshake no longer needs them. Nothing received is kept.
+//    are let go once the handshake no longer needs them (with reconnection on,
+//    the auth object and the websocket parameters stay, for the next handshake).
+//    Nothing received is kept.
 
 import {
   DEFAULT_MAX_PAYLOAD,
