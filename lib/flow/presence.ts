@@ -53,6 +53,8 @@ interface Waiting {
 const POLL_MS = 100;
 /** After a (re)join, how long the room may take to re-announce an admission (its status read, a busy room). */
 const REJOIN_WINDOW_MS = 5000;
+/** Admissions heard this soon after the first drop on sockets the disruption spared were sent before it. */
+const IN_FLIGHT_MS = 250;
 /** How often a queued user reads its place again after a planned disruption. */
 const RECHECK_MS = 2000;
 
@@ -131,12 +133,14 @@ export class Presence {
   /**
    * Does an admission heard at `at` time the recovery? On a socket the disruption
    * dropped: only once it is back (a frame already on its way when the process died
-   * is from before). On a socket it spared: after the first drop this VU saw.
+   * is from before). On a socket it spared: IN_FLIGHT_MS after the first drop this
+   * VU saw (a broadcast the dead process published just before, still crossing the
+   * Redis adapter, is from before too).
    */
   admittedAfterDisruption(at: number): boolean {
     if (this.ctx.disruptAt <= 0) return false;
     if (this.droppedByDisruption) return this.backAt > 0 && at >= this.backAt;
-    return at > disruptionEffectiveSince(this.ctx.disruptAt);
+    return at > disruptionEffectiveSince(this.ctx.disruptAt) + IN_FLIGHT_MS;
   }
 
   /** The user is queued at this place: a reconnect from now on re-reads it. */
