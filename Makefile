@@ -11,6 +11,8 @@ ifeq ($(origin K6_SUMMARY), undefined)
 K6_SUMMARY := $(if $(or $(K6),$(wildcard .bin/k6),$(shell command -v k6 2>/dev/null)),remote,local)
 endif
 SCENARIOS := threshold-overflow processing-rate mass-burst reconnect check-race
+# Scenario 7 (issue 28): a room process, every process or the room's Redis restarted mid-run (docs/restart.md).
+SCENARIOS += restart
 
 ## help: list the targets
 help:
@@ -61,6 +63,14 @@ scenario-4: reconnect
 ## scenario-5: check-race (beyond the guide; every check at one instant)
 scenario-5: check-race
 
+## scenario-7: restart, a pod dies mid-sale (DISRUPT=process|all|redis, DISRUPT_AT_MS, DISRUPT_CMD; docs/restart.md)
+scenario-7: restart
+
+## test-restart: the restart matrix (DISRUPT=process|all|redis at 1 and 2 processes, with and without appendonly, and its faults; docs/restart.md)
+test-restart: install
+	K6_SUMMARY="$${K6_SUMMARY:-local}" node tools/build.mjs
+	RESTART_MATRIX=1 node --import tsx --test --test-concurrency=1 test/e2e/restart.test.ts
+
 ## threshold-overflow | processing-rate | mass-burst | reconnect | check-race: run that scenario by name (INSTANCES=N splits it)
 $(SCENARIOS): build
 	bash tools/run-scenario.sh $@
@@ -108,4 +118,5 @@ scale: build
 clean:
 	rm -rf build results .run
 
-.PHONY: help install build typecheck test test-unit test-faults test-hostile k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS) verdict report compare target target-up target-down bench scale clean
+.PHONY: help install build typecheck test test-unit test-faults test-hostile k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS)
+.PHONY: scenario-7 test-restart verdict report compare target target-up target-down bench scale clean

@@ -17,6 +17,8 @@ export interface ScenarioDefaults {
    * ignores them, over-admit, shows whatever the timer's phase).
    */
   holders?: number;
+  /** Scenario 7 (restart): when the room is disrupted, ms after the first arrival (DISRUPT_AT_MS). */
+  disruptAtMs?: number;
 }
 
 /** How the scenario drives its users, fixed by the scenario file (not by the environment). */
@@ -86,6 +88,17 @@ export interface RunConfig {
   testId: string | undefined;
   /** START_AT: the first arrival as epoch ms, shared by a split run's instances; else set by setup(). */
   startAt: number | undefined;
+  /**
+   * Scenario 7 (restart): the room is disrupted DISRUPT_AT_MS after the first arrival
+   * (tools/run-scenario.sh does it and passes START_AT); 0 when the run plans none.
+   */
+  disruptAtMs: number;
+  /** Where the runner script's disruptor tells what it did (tools/disruptor.ts), polled by the probe VU; '' when none. */
+  disruptStatusUrl: string;
+  /** The bound on the recovery: from the disruption to the first admission after it (RECOVERY_MAX_MS). */
+  recoveryMaxMs: number;
+  /** The bound on the sockets' return: from the disruption to the last dropped socket back (SOCKETS_BACK_MAX_MS). */
+  socketsBackMaxMs: number;
 }
 
 // No secret is read here: this runs in k6's init context, which `k6 inspect` and
@@ -135,6 +148,10 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
     instances: int(env, 'INSTANCES', 1, { min: 1, max: 1000 }),
     testId: optionalStr(env, 'TESTID'),
     startAt: env.START_AT === undefined || env.START_AT.trim() === '' ? undefined : int(env, 'START_AT', 0, { min: 1_500_000_000_000 }),
+    disruptAtMs: int(env, 'DISRUPT_AT_MS', defaults.disruptAtMs ?? 0, { min: 0, max: 3_600_000 }),
+    disruptStatusUrl: env.DISRUPT_STATUS_URL === undefined || env.DISRUPT_STATUS_URL.trim() === '' ? '' : httpUrl(env, 'DISRUPT_STATUS_URL', ''),
+    recoveryMaxMs: int(env, 'RECOVERY_MAX_MS', 15_000, { min: 1 }),
+    socketsBackMaxMs: int(env, 'SOCKETS_BACK_MAX_MS', 20_000, { min: 1 }),
   };
 }
 
@@ -168,7 +185,8 @@ export function arrivalsOverMs(c: RunConfig): number {
 export function admissionBoundMs(c: RunConfig, position: number): number {
   // Holders keep some slots through the first tick after the arrival phase: count batches at the reduced size.
   const batches = Math.ceil(Math.max(1, position) / Math.max(1, c.queueThreshold - c.holders));
-  return arrivalsOverMs(c) + batches * (c.dwellMs + c.processorIntervalMs) + c.processorIntervalMs + 2000;
+  // A run that disrupts the room (restart) allows the recovery bound on top: admissions pause while it recovers.
+  return arrivalsOverMs(c) + batches * (c.dwellMs + c.processorIntervalMs) + c.processorIntervalMs + 2000 + (c.disruptAtMs > 0 ? c.recoveryMaxMs : 0);
 }
 
 /** The longest one user's check-in can take: its login, Socket.IO connect and check, each bounded by its timeout. */

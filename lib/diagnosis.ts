@@ -19,6 +19,8 @@ const KINDS: Record<ViolationKind, string> = {
   position_changed: 'a refresh moved a queued user back (defect 5)',
   score_changed: 'a refresh changed a queued user\'s join score in the ZSET: it was re-queued at the back (defect 5)',
   redis_counts_mismatch: 'at the peak Redis did not hold exactly the admitted and the queued users (defect 1/6)',
+  reconnect_position_worse: 'a queued user whose socket dropped and came back (a room process restarted) found itself further back than before: the restart re-queued it (issue 28; docs/restart.md)',
+  reconnect_score_changed: 'a queued user whose socket dropped and came back had a new join score in the ZSET: the restarted room re-queued it at the back (issue 28; docs/restart.md)',
   admission_expired: 'admitted users that had not left were no longer in the active set when they left: the set\'s one TTL (300 s in the contract, reset on every add) ran out while they held their slots, or the room dropped them, so the room counted fewer users than were inside and could admit up to QUEUE_THRESHOLD more (defect 1/6); give each admission its own expiry (for example a ZSET scored by admission time) instead of one TTL for the whole set',
 };
 
@@ -49,6 +51,9 @@ const DEFECTS: Record<string, string> = {
   queue_server_eventloop_lag: 'a sampled server process\'s event loop lagged past the bound at p95 (the saturated process is named in its own note)',
   queue_server_scrape_errors: 'a server metrics source failed to answer with Prometheus metrics (named in the log line "server source ... failed")',
   queue_server_samples_missing: 'a configured server metrics source never answered with metrics: its figures were not measured (see SERVER_METRICS_URLS)',
+  queue_admitted_twice: 'users were told of their own admission a second time, not as the re-announcement to a socket that just joined again: the room admitted them twice (a restarted room replaying its admissions?); docs/restart.md',
+  queue_places_lost: 'queued users found themselves in neither the queue nor the active set after the disruption (on reconnect, or on reading their place again): the room forgot its queue (a Redis restart without persistence, or a queue kept in process memory); docs/restart.md',
+  queue_admitted_while_away: 'users admitted while their socket was down were never told after they reconnected: the room does not announce an admission to a re-joined socket (told:never); docs/restart.md',
 };
 
 function metricName(key: string): string {

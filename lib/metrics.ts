@@ -70,6 +70,28 @@ export const metrics = {
   tickIrregular: new Counter('queue_tick_irregular'),
   /** samples a rule expected and never got, tagged by what (of: batches) */
   samplesMissing: new Counter('queue_samples_missing'),
+  /** a Socket.IO connection lost (not closed by the client nor by the server's DISCONNECT): the client reconnects */
+  socketDrops: new Counter('queue_socket_drops'),
+  /** a user's lost Socket.IO connection came back (a new handshake, same token) */
+  socketReconnects: new Counter('queue_socket_reconnects'),
+  /** from a socket's loss to its reconnection */
+  socketDowntime: new Trend('queue_socket_downtime', true),
+  /** users admitted while their socket was down, tagged told: after_reconnect (announced on the re-joined socket) | never */
+  admittedWhileAway: new Counter('queue_admitted_while_away'),
+  /** queued users that, after a reconnect, were in neither the queue nor the active set (status not_in_queue) */
+  placesLost: new Counter('queue_places_lost'),
+  /** a user told of its own admission a second time, not as the re-announcement to a socket that just joined again */
+  admittedTwice: new Counter('queue_admitted_twice'),
+  /** the runner script's disruption happened (its command exited 0), as its status endpoint told the probe VU; metadata: when */
+  disruptions: new Counter('queue_disruptions'),
+  /** the planned disruption did not happen: an unknown DISRUPT, or DISRUPT_CMD exited non-zero or ran past DISRUPT_TIMEOUT_MS */
+  disruptionsFailed: new Counter('queue_disruptions_failed'),
+  /** when the disruption started, epoch ms (the report marks it on the timeline) */
+  disruptionAt: new Trend('queue_disruption_at'),
+  /** each admission from the queue after the planned disruption instant, ms after it: min is the recovery time to the first admission */
+  admissionAfterDisruption: new Trend('queue_admission_after_disruption', true),
+  /** each socket back after the planned disruption instant, ms after it: max is when all dropped sockets were back */
+  socketBackAfterDisruption: new Trend('queue_socket_back_after_disruption', true),
 };
 
 type Metric = { add(value: number | boolean, tags?: Record<string, string>): void };
@@ -105,7 +127,7 @@ export function violation(kind: ViolationKind, count = 1): void {
 }
 
 /** What an invariant's rule is judged on: how many times it was checked. */
-export type CheckKind = 'own_state' | 'fifo' | 'silent_admission' | 'reconnect_score' | 'peak' | 'held_slot';
+export type CheckKind = 'own_state' | 'fifo' | 'silent_admission' | 'reconnect_score' | 'peak' | 'held_slot' | 'reconnect_place';
 
 export function checked(kind: CheckKind): void {
   metrics.invariantChecks.add(1, { kind });

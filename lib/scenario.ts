@@ -14,6 +14,7 @@ import { QueueApi } from './api/client';
 import { arrivalsOverMs, holdersLeaveMs, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
 import { initParameterErrors, randomUuid } from './env';
 import { CheckIns } from './flow/checkin';
+import { announceStart, watchDisruption } from './flow/disruption';
 import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
 import { runProbe } from './flow/watcher';
@@ -130,6 +131,8 @@ export function defineScenario(spec: ScenarioSpec) {
       if (cfg.startAt >= Date.now() + 100) startAt = cfg.startAt;
       else console.warn(`START_AT (${new Date(cfg.startAt).toISOString()}) has passed: arrivals start now instead; give the instances a later START_AT`);
     }
+    // A disruption planned by the runner script (docs/restart.md): it is timed from this start.
+    if (cfg.disruptStatusUrl !== '') announceStart(cfg.disruptStatusUrl, startAt, (m) => console.warn(m));
     return { eventId, startAt };
   }
 
@@ -154,6 +157,7 @@ export function defineScenario(spec: ScenarioSpec) {
         holdersLeaveAt,
         refreshUpTo: cfg.reconnectUsers,
         positionSeries,
+        disruptAt: cfg.disruptAtMs > 0 && cfg.disruptStatusUrl !== '' ? data.startAt + cfg.disruptAtMs : 0,
       }).catch((err: unknown) => {
         metrics.socketErrors.add(1, { kind: 'unexpected' });
         log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);
@@ -174,6 +178,8 @@ export function defineScenario(spec: ScenarioSpec) {
     const side = Promise.all([
       runServerSampler({ cfg: server, redis: client, done: () => !watching, deadline, log: limitedLog(3 + 2 * server.sources.length) }),
       runLiveLine({ cfg, server, startAt: data.startAt, done: () => !watching, deadline, state: live }),
+      // The restart scenario's disruption, as the disruptor reports it (tools/disruptor.ts).
+      cfg.disruptStatusUrl === '' ? Promise.resolve() : watchDisruption(cfg.disruptStatusUrl, deadline, (m) => console.warn(m)),
     ]);
     try {
       await runProbe({ cfg, api, probe: queueProbe, eventId: data.eventId, password, startAt: data.startAt, checkPeak: spec.checkPeak === true, log, live });

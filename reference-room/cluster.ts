@@ -12,6 +12,7 @@
 // If any process dies on its own, the primary stops the others: a room with a
 // missing process never keeps running half-served.
 import cluster, { type Worker } from 'node:cluster';
+import { renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TargetConfig } from './config.ts';
 import { errorMessage } from './processor.ts';
@@ -115,53 +116,75 @@ export async function startCluster(config: TargetConfig, log: (line: string) => 
   };
 
   // 1. Start every process; each says ready (or why not).
+  const spawn = (index: number): Promise<Member> => new Promise<Member>((resolve, reject) => {
+    const worker = cluster.fork({ QUEUE_ROOM_PROCESS: String(index) });
+    workers.push(worker);
+    const timer = setTimeout(() => reject(new Error(`room process ${index} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const onExit = (code: number | null, signal: string | null) => {
+      clearTimeout(timer);
+      reject(new Error(`room process ${index} exited at start (${signal ?? `code ${code}`})`));
+    };
+    worker.once('exit', onExit);
+    worker.on('message', (m: FromWorker) => {
+      // A message sent before the worker's listener exists would be lost: it says hello first.
+      if (m.type === 'hello') {
+        worker.send({ type: 'start', config, index, ownPort: ownPort(config, index) } satisfies ToWorker);
+      } else if (m.type === 'ready') {
+        clearTimeout(timer);
+        worker.off('exit', onExit);
+        resolve({ index, worker, pid: worker.process.pid!, url: m.ownUrl, sharedPort: m.port });
+      } else if (m.type === 'failed') {
+        clearTimeout(timer);
+        worker.off('exit', onExit);
+        reject(new Error(m.message));
+      } else if (m.type === 'reply') {
+        const p = pending.get(m.id);
+        if (p === undefined) return;
+        pending.delete(m.id);
+        clearTimeout(p.timer);
+        p.resolve(m);
+      }
+    });
+    worker.on('error', (err) => log(`room process ${index}: ${err.message}`));
+  });
   let members: Member[];
   try {
-    members = await Promise.all(Array.from({ length: n }, (_, index) => new Promise<Member>((resolve, reject) => {
-      const worker = cluster.fork({ QUEUE_ROOM_PROCESS: String(index) });
-      workers.push(worker);
-      const timer = setTimeout(() => reject(new Error(`room process ${index} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-      const onExit = (code: number | null, signal: string | null) => {
-        clearTimeout(timer);
-        reject(new Error(`room process ${index} exited at start (${signal ?? `code ${code}`})`));
-      };
-      worker.once('exit', onExit);
-      worker.on('message', (m: FromWorker) => {
-        // A message sent before the worker's listener exists would be lost: it says hello first.
-        if (m.type === 'hello') {
-          worker.send({ type: 'start', config, index, ownPort: ownPort(config, index) } satisfies ToWorker);
-        } else if (m.type === 'ready') {
-          clearTimeout(timer);
-          worker.off('exit', onExit);
-          resolve({ index, worker, pid: worker.process.pid!, url: m.ownUrl, sharedPort: m.port });
-        } else if (m.type === 'failed') {
-          clearTimeout(timer);
-          worker.off('exit', onExit);
-          reject(new Error(m.message));
-        } else if (m.type === 'reply') {
-          const p = pending.get(m.id);
-          if (p === undefined) return;
-          pending.delete(m.id);
-          clearTimeout(p.timer);
-          p.resolve(m);
-        }
-      });
-      worker.on('error', (err) => log(`room process ${index}: ${err.message}`));
-    })));
+    members = await Promise.all(Array.from({ length: n }, (_, index) => spawn(index)));
   } catch (err) {
     await stopAll();
     throw err;
   }
 
-  // 2. From now on a process that dies on its own stops the room.
-  for (const m of members) {
+  // 2. From now on a process that dies on its own stops the room, or (respawn) is started again.
+  const watchExit = (m: Member): void => {
     m.worker.on('exit', (code, signal) => {
       if (closing) return;
-      const reason = `room process ${m.index} (pid ${m.pid}) exited unexpectedly (${signal ?? `code ${code}`}); stopping the room`;
+      const how = signal ?? `code ${code}`;
+      if (config.respawn === true) {
+        log(`room process ${m.index} (pid ${m.pid}) died (${how}); starting it again (TARGET_RESPAWN=1)`);
+        const diedAt = Date.now();
+        spawn(m.index).then(
+          (again) => {
+            if (closing) return void stopWorker(again.worker);
+            members[m.index] = again;
+            watchExit(again);
+            writePidsFile(members);
+            log(`room process ${m.index} is back (pid ${again.pid}) ${Date.now() - diedAt} ms after it died`);
+          },
+          (err: unknown) => {
+            const reason = `room process ${m.index} could not be started again: ${errorMessage(err)}; stopping the room`;
+            log(reason);
+            void stopAll().finally(() => fail(reason));
+          },
+        );
+        return;
+      }
+      const reason = `room process ${m.index} (pid ${m.pid}) exited unexpectedly (${how}); stopping the room`;
       log(reason);
       void stopAll().finally(() => fail(reason));
     });
-  }
+  };
+  for (const m of members) watchExit(m);
 
   const ask = (m: Member, type: 'stats' | 'processNow'): Promise<FromWorker & { type: 'reply' }> =>
     new Promise((resolve, reject) => {
@@ -182,7 +205,9 @@ export async function startCluster(config: TargetConfig, log: (line: string) => 
     url: `http://${hostPart(config.host)}:${port}`,
     port,
     processUrls: members.map((m) => m.url),
-    pids: members.map((m) => m.pid),
+    get pids() {
+      return members.map((m) => m.pid);
+    },
     config: { ...config, port },
     failed,
     stats: async () => {
@@ -204,6 +229,22 @@ export async function startCluster(config: TargetConfig, log: (line: string) => 
     },
     close: () => (closed ??= stopAll()),
   };
+}
+
+/**
+ * A respawned process has a new pid: the file main.ts wrote (TARGET_PIDS_FILE:
+ * this process, then room process 0, 1, ...) is written again, whole, so
+ * tools/target-ctl.sh always finds the live ones.
+ */
+function writePidsFile(members: readonly Member[]): void {
+  const file = process.env.TARGET_PIDS_FILE;
+  if (file === undefined || file === '') return;
+  try {
+    writeFileSync(`${file}.tmp`, [process.pid, ...members.map((m) => m.pid)].join('\n') + '\n');
+    renameSync(`${file}.tmp`, file);
+  } catch {
+    // the run directory is gone (the room is being stopped): nothing to keep up to date
+  }
 }
 
 function hostPart(host: string): string {

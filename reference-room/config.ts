@@ -50,6 +50,13 @@ export interface TargetConfig {
   activeTtlSeconds: number;
   /** How long the busy-room fault holds the event loop per request and per emitted batch (BUSY_MS). */
   busyMs: number;
+  /**
+   * A room process that dies is started again (same index, ports and config),
+   * as a pod's controller restarts it; the room then always runs under a
+   * supervisor (a cluster primary), even with one process (TARGET_RESPAWN=1;
+   * tools/target-ctl.sh disrupt relies on it). Default false: a dead process stops the room.
+   */
+  respawn?: boolean;
 }
 
 export const NOTIFY_MODES = ['room', 'user'] as const;
@@ -90,6 +97,7 @@ export const ENV_NAMES: Record<keyof TargetConfig, string> = {
   notify: 'TARGET_NOTIFY',
   activeTtlSeconds: 'TARGET_ACTIVE_TTL_S',
   busyMs: 'BUSY_MS',
+  respawn: 'TARGET_RESPAWN',
 };
 
 export class ConfigError extends Error {
@@ -213,6 +221,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TargetConfi
   }
   partial.redisUrl = redisUrl;
   partial.faults = (env.TARGET_FAULTS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const respawn = (env.TARGET_RESPAWN ?? '').trim();
+  if (respawn !== '') {
+    if (respawn !== '0' && respawn !== '1') fail('TARGET_RESPAWN', '0 or 1', respawn);
+    partial.respawn = respawn === '1';
+  }
   if (env.JWT_SECRET) partial.jwtSecret = env.JWT_SECRET;
   if (env.ADMIN_EMAIL) partial.adminEmail = env.ADMIN_EMAIL;
   if (env.ADMIN_PASSWORD) partial.adminPassword = env.ADMIN_PASSWORD;

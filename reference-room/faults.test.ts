@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FAULT_NAMES, type FaultName } from './faults.ts';
+import { startTarget } from './server.ts';
 import {
   check, checkInOrder, connect, connectedSocket, joinQueue, leave, newEventId, nextEvent, record,
-  registerUsers, sleep, socketFor, startStack, type Stack,
+  registerUsers, sleep, socketFor, startStack, until, type Stack,
 } from './testkit.ts';
 
 async function withTarget(fault: FaultName | null, config: Parameters<typeof startStack>[0], fn: (s: Stack) => Promise<void>): Promise<void> {
@@ -29,8 +30,8 @@ const manual = { processorIntervalMs: 60_000 };
 
 describe('faults', () => {
   it('every fault has a test here', () => {
-    assert.deepEqual([...FAULT_NAMES].sort(), ['lifo', 'no-release', 'no-session-restore', 'over-admit', 'racy-admission',
-      'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate', 'busy-room'].sort());
+    assert.deepEqual([...FAULT_NAMES].sort(), ['busy-room', 'lifo', 'memory-queue', 'no-reannounce', 'no-release', 'no-session-restore', 'over-admit', 'racy-admission',
+      'readmit-all', 'replay-admissions', 'requeue-on-reconnect', 'silent-admission', 'stalled-processor', 'wrong-estimate']);
   });
 
   it('busy-room: each request holds the event loop BUSY_MS, and /metrics shows the lag', async () => {
@@ -196,6 +197,83 @@ describe('faults', () => {
       assert.deepEqual(pairs, on
         ? [[1, 30], [2, 60], [3, 90], [4, 120], [5, 150]]
         : [[1, 60], [2, 60], [3, 120], [4, 120], [5, 180]]);
+    });
+  });
+
+  it('no-reannounce: a socket that joins again is not told of its admission', async () => {
+    await both('no-reannounce', { threshold: 1, ...manual }, async (s) => {
+      const ev = newEventId();
+      const [a] = await registerUsers(s.url, 1);
+      await check(s.url, a!, ev); // admitted at once: active
+      const again = await connectedSocket(s.url, a!.token);
+      const told = nextEvent(again, 'queue-entry-allowed', (p: { userId: string }) => p.userId === a!.id, 1000).then(() => true, () => false);
+      await joinQueue(again, ev);
+      return told;
+    }, (on, told) => {
+      assert.equal(told, !on);
+    });
+  });
+
+  it('memory-queue: a restarted process has forgotten the queue', async () => {
+    await both('memory-queue', { threshold: 1, ...manual }, async (s) => {
+      const ev = newEventId();
+      const users = await registerUsers(s.url, 3);
+      await checkInOrder(s.url, users, ev);
+      // The same room started again over the same Redis, as a restarted process.
+      const again = await startTarget({ port: 0, kdfCost: 1024, processorIntervalMs: 60_000, threshold: 1, redisUrl: s.redisServer.url, faults: s.target.config.faults }, { log: () => undefined });
+      try {
+        return await s.redis.zcard(`queue:${ev}`);
+      } finally {
+        await again.close();
+      }
+    }, (on, queued) => {
+      assert.equal(queued, on ? 0 : 2);
+    });
+  });
+
+  it('readmit-all: a restarted processor admits the whole queue at once', async () => {
+    await both('readmit-all', { threshold: 1, ...manual }, async (s) => {
+      const ev = newEventId();
+      const users = await registerUsers(s.url, 4);
+      await checkInOrder(s.url, users, ev); // 1 active, 3 queued
+      await s.target.processNow(); // the running processor: no free slot, nobody admitted
+      const again = await startTarget({ port: 0, kdfCost: 1024, processorIntervalMs: 60_000, threshold: 1, redisUrl: s.redisServer.url, faults: s.target.config.faults }, { log: () => undefined });
+      try {
+        await again.processNow();
+        return [await s.redis.scard(`active:${ev}`), await s.redis.zcard(`queue:${ev}`)];
+      } finally {
+        await again.close();
+      }
+    }, (on, counts) => {
+      assert.deepEqual(counts, on ? [4, 0] : [1, 3]);
+    });
+  });
+
+  it('replay-admissions: a restarted processor tells the active users again', async () => {
+    await both('replay-admissions', { threshold: 1, ...manual }, async (s) => {
+      const ev = newEventId();
+      const [a, b] = await registerUsers(s.url, 2);
+      await checkInOrder(s.url, [a!, b!], ev); // a active, b queued
+      const socket = await connectedSocket(s.url, a!.token);
+      await joinQueue(socket, ev);
+      const again = await startTarget({ port: 0, kdfCost: 1024, processorIntervalMs: 60_000, threshold: 1, redisUrl: s.redisServer.url, faults: s.target.config.faults, jwtSecret: s.target.config.jwtSecret }, { log: () => undefined });
+      try {
+        // The restarted processor runs beside the first one here; its room broadcast reaches only its own sockets.
+        const replayed = socketFor(again.url, a!.token);
+        const seen = record(replayed);
+        await connect(replayed);
+        await joinQueue(replayed, ev);
+        const mine = () => seen.filter((e) => e.event === 'queue-entry-allowed' && e.payload.userId === a!.id).length;
+        // The correct room re-announces to a socket that joins: that one first.
+        await until(() => mine() === 1, 2000, 'the re-announcement on join');
+        await again.processNow();
+        await sleep(300);
+        return mine() > 1;
+      } finally {
+        await again.close();
+      }
+    }, (on, told) => {
+      assert.equal(told, on);
     });
   });
 });

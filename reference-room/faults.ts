@@ -13,6 +13,11 @@ export const FAULTS = {
   'no-session-restore': 'session-restored is never emitted on reconnect',
   'wrong-estimate': 'estimatedWait = 30 s x position (what production does), whatever the real pace',
   'busy-room': 'every API request and every emitted batch holds the event loop BUSY_MS (a saturated server process)',
+  // Issue 28: a room that does not survive a restart (scenario restart, docs/restart.md).
+  'no-reannounce': 'a socket that joins again (after a reconnect) is not told of an admission it missed while away',
+  'memory-queue': 'the queue is kept in each room process\'s memory, not in Redis: a restarted process has forgotten it',
+  'replay-admissions': 'a restarted processor replays its admissions: everyone in the active set of an event queued when it started is told again',
+  'readmit-all': 'a restarted processor admits, at its first batch, the whole queue of every event that was queued when it started, whatever the threshold',
 } as const;
 
 export type FaultName = keyof typeof FAULTS;

@@ -63,7 +63,7 @@ async function mainFromEnv(): Promise<void> {
   console.log(describe(r));
   const pidsFile = process.env.TARGET_PIDS_FILE;
   if (pidsFile !== undefined && pidsFile !== '') {
-    writeFileSync(`${pidsFile}.tmp`, [process.pid, ...(r.config.processes > 1 ? r.pids : [])].join('\n') + '\n');
+    writeFileSync(`${pidsFile}.tmp`, [process.pid, ...(r.config.processes > 1 || r.config.respawn === true ? r.pids : [])].join('\n') + '\n');
     renameSync(`${pidsFile}.tmp`, pidsFile);
   }
 }

@@ -28,6 +28,10 @@ export class Processor {
   private firstTick: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly counters: ProcessorStats = { ticks: 0, skippedTicks: 0, batchesServed: 0, usersAdmitted: 0, errors: 0, emitMs: 0 };
+  /** readmit-all: the events that already had a queue when this process started; each one's first batch admits it whole. */
+  private readmit: Promise<Set<string>> | null = null;
+  /** replay-admissions: the events queued when this process started; each one's first batch re-announces the active set. */
+  private replay: Promise<Set<string>> | null = null;
 
   constructor(
     private readonly store: QueueStore,
@@ -45,6 +49,8 @@ export class Processor {
    */
   start(phaseMs?: number): void {
     if (this.timer !== null || this.firstTick !== null) return;
+    if (this.faults.has('readmit-all')) this.readmit = this.store.queuedEvents().then((ids) => new Set(ids), () => new Set<string>());
+    if (this.faults.has('replay-admissions')) this.replay = this.store.queuedEvents().then((ids) => new Set(ids), () => new Set<string>());
     if (phaseMs === undefined) {
       this.timer = setInterval(() => this.tick(), this.intervalMs);
       return;
@@ -106,10 +112,17 @@ export class Processor {
   }
 
   private async serve(eventId: string): Promise<void> {
-    const batch = await this.store.admitBatch(eventId, {
-      lifo: this.faults.has('lifo'),
-      overAdmit: this.faults.has('over-admit'),
-    });
+    if (this.replay !== null && (await this.replay).delete(eventId)) {
+      // A processor that replays its admission log after a restart: everyone already in is told again.
+      for (const userId of await this.store.activeMembers(eventId)) this.timed(() => this.notify.entryAllowed(eventId, userId));
+    }
+    const readmit = this.readmit !== null && (await this.readmit).delete(eventId);
+    const batch = readmit
+      ? await this.store.admitAll(eventId)
+      : await this.store.admitBatch(eventId, {
+          lifo: this.faults.has('lifo'),
+          overAdmit: this.faults.has('over-admit'),
+        });
     if (batch.admitted.length === 0) return;
     this.counters.batchesServed++;
     this.counters.usersAdmitted += batch.admitted.length;

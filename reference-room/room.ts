@@ -15,7 +15,7 @@ import { startTarget } from './server.ts';
 export type { Room, RoomStats } from './cluster.ts';
 
 export async function launchRoom(config: TargetConfig, log?: (line: string) => void): Promise<Room> {
-  if (config.processes > 1) return startCluster(config, log ?? ((line) => process.stderr.write(`[room] ${line}\n`)));
+  if (config.processes > 1 || config.respawn === true) return startCluster(config, log ?? ((line) => process.stderr.write(`[room] ${line}\n`)));
   const t = await startTarget(config, log ? { log } : {});
   return {
     url: t.url,

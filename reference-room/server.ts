@@ -97,6 +97,11 @@ export async function startTarget(partial: Partial<TargetConfig>, opts: StartOpt
   }
 
   const store = new QueueStore(redis, config.threshold, config.activeTtlSeconds);
+  // memory-queue: the queue lived in this process's memory (Redis only mirrored it), so a (re)started process has none.
+  if (faults.has('memory-queue')) {
+    const forgotten = await store.forgetQueues();
+    if (forgotten > 0) log(`memory-queue fault: this process starts with an empty queue; ${forgotten} queue(s) forgotten`);
+  }
   const users = new UserStore(redis, config.kdfCost);
   if (opts.ensureAdmin !== false && config.adminEmail !== undefined && config.adminPassword !== undefined) {
     await users.ensureAdmin(config.adminEmail, config.adminPassword);

@@ -83,6 +83,16 @@ export function attachSockets(
         return;
       }
       void socket.join(roomName(eventId));
+      // A socket that joins again (a reconnect after a room process or the network dropped it)
+      // may have missed its own admission: tell it again if the user is already in. Issue 28.
+      if (!faults.has('no-reannounce')) {
+        store.status(eventId, userId).then(
+          (st) => {
+            if (st.state === 'active' && socket.connected) socket.emit('queue-entry-allowed', { eventId, userId, message: 'Entry allowed: you may now book.' });
+          },
+          (err: unknown) => log(`socket: cannot read the state of ${userId} on join: ${errorMessage(err)}`),
+        );
+      }
       store.joinSession(userId, eventId).then(
         () => reply({ ok: true }),
         (err: unknown) => {

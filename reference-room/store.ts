@@ -216,6 +216,31 @@ export class QueueStore {
     return [...ids];
   }
 
+  /** Every member of the active set (the replay-admissions fault). */
+  async activeMembers(eventId: string): Promise<string[]> {
+    return this.redis.smembers(activeKey(eventId));
+  }
+
+  /** The readmit-all fault: the whole queue into the active set at once, whatever the threshold. */
+  async admitAll(eventId: string): Promise<BatchOutcome> {
+    const q = queueKey(eventId);
+    const a = activeKey(eventId);
+    const members = await this.redis.zrange(q, 0, -1);
+    const before = await this.redis.scard(a);
+    if (members.length === 0) return { before, queueSize: 0, admitted: [] };
+    const res = await this.redis.multi().sadd(a, ...members).expire(a, this.activeTtlSeconds).zrem(q, ...members).zcard(q).exec();
+    if (res === null) throw new Error('admitAll transaction aborted');
+    for (const [err] of res) if (err) throw err;
+    return { before, queueSize: Number(res[3]![1]), admitted: members };
+  }
+
+  /** The memory-queue fault: a restarted process lost its in-memory queue; the Redis mirror goes too. Returns the keys deleted. */
+  async forgetQueues(): Promise<number> {
+    const ids = await this.queuedEvents();
+    if (ids.length === 0) return 0;
+    return this.redis.del(...ids.map((id) => queueKey(id)));
+  }
+
   // ---- Socket.IO sessions: socket:session:{userId}, JSON, TTL 3600 s
 
   async getSession(userId: string): Promise<Session | null> {

@@ -206,6 +206,14 @@ export function queueChart(model: ReportModel): string {
     );
   }
   if (laneH > 0) parts.push(tickLane(model.ticks, a, { left, width: box.width, top: top + plotH + laneGap, height: laneH }));
+  // The restart scenario: the disruption on the timeline (report/restart.ts has the rest).
+  if (model.restart !== null && model.restart.at >= xt.min && model.restart.at <= xt.max) {
+    const x = a.x(model.restart.at);
+    parts.push(
+      `<g data-series="disruption" data-t="${n(model.restart.at)}"><line x1="${n(x)}" x2="${n(x)}" y1="${n(top)}" y2="${n(top + plotH)}" stroke="#c0392b" stroke-width="1.6" stroke-dasharray="4 3"/>` +
+        `<text x="${n(x + 4)}" y="${n(top + 12)}">disruption</text></g>`,
+    );
+  }
   parts.push('</svg>');
   return parts.join('');
 }

@@ -4,6 +4,7 @@
 // admissions, over-admitting batches). Rendering only draws this model.
 import type { SamplePoint, SampleSet } from '../runs/samples.ts';
 import { thresholdOutcomes, type RunSummary, type ThresholdOutcome } from '../runs/run-file.ts';
+import { RESTART_METRICS, restartView, type RestartView } from './restart.ts';
 
 /** The metrics the report reads; the sample reader skips every other one. */
 export const REPORT_METRICS = [
@@ -14,6 +15,8 @@ export const REPORT_METRICS = [
   'queue_admission_timeouts',
   'queue_queued',
   'queue_admitted_immediately',
+  // the restart section (report/restart.ts)
+  ...RESTART_METRICS,
 ] as const;
 
 /** A value at a time, the time in seconds since the run's origin (t0). */
@@ -98,6 +101,8 @@ export interface ReportModel {
   waits: UserWait[];
   timeouts: UserTimeout[];
   findings: Findings;
+  /** The room was disrupted in this run (scenario restart): when, the sockets over time, the recovery times. */
+  restart: RestartView | null;
 }
 
 function num(x: unknown): number | null {
@@ -248,5 +253,6 @@ export function buildModel(summary: RunSummary, set: SampleSet): ReportModel {
     waits,
     timeouts,
     findings,
+    restart: restartView(set, origin),
   };
 }

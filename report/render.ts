@@ -1,8 +1,9 @@
 // The report page: one self-contained HTML file (inline CSS and SVG, no script,
 // no network) in four sections: the verdict, the queue over time, the waits,
 // the batches. A section without data says why instead of drawing an empty chart.
-import { batchChart, estimateChart, queueChart, sharedDefs, waitChart } from './charts.ts';
+import { batchChart, estimateChart, queueChart, sharedDefs, timeTitle, waitChart } from './charts.ts';
 import type { ReportModel } from './model.ts';
+import { restartSection } from './restart.ts';
 import type { ThresholdOutcome } from '../runs/run-file.ts';
 import { esc, fmt, fmtMs, highest } from './svg.ts';
 import { serverSection, type ServerSeries } from './server.ts';
@@ -293,6 +294,7 @@ export function renderReport(model: ReportModel, extra: { server?: ServerSeries 
     waitsSection(model),
     batchesSection(model),
     serverSection(model, extra.server),
+    restartSection(model.restart, timeTitle(model)),
     footer(model),
     '</main>',
     '</body>',

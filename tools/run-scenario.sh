@@ -17,6 +17,9 @@
 # merged summaries and its exit code is the run's.
 # SOCKET_URLS=url0,url1,... gives instance k (1-based) SOCKET_URL = entry (k-1) mod
 # the list's length, e.g. one room process each (make scale); unset, all share SOCKET_URL.
+# DISRUPT=process|all|redis or DISRUPT_CMD="...": the room is disrupted DISRUPT_AT_MS after the first
+# arrival (the restart scenario: DISRUPT=process by default) by tools/disruptor.ts, which k6 asks when
+# the run starts and polls for what it did; the record goes to <prefix>.disruption.json (docs/restart.md).
 # Usage: tools/run-scenario.sh <scenario> [extra k6 options...]
 set -euo pipefail
 
@@ -58,9 +61,22 @@ cleanup() {
     pkill -TERM -P "$pid" 2>/dev/null || true
     kill -TERM "$pid" 2>/dev/null || true
   done
+  if [[ -n "${disruptor_pid:-}" ]]; then kill -TERM "$disruptor_pid" 2>/dev/null || true; wait "$disruptor_pid" 2>/dev/null || true; fi
   if [[ "${target_started:-}" == 1 ]]; then tools/target-ctl.sh down >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
+
+# A disruption mid-run (docs/restart.md). The restart scenario disrupts one room process unless told otherwise.
+if [[ "$name" == restart && -z "${DISRUPT+set}" && -z "${DISRUPT_CMD:-}" ]]; then export DISRUPT=process; fi
+disrupting=''
+if [[ -n "${DISRUPT:-}" || -n "${DISRUPT_CMD:-}" ]]; then
+  disrupting=1
+  (( instances == 1 )) || { echo "DISRUPT and DISRUPT_CMD need one k6 instance (INSTANCES=1): the disruption is timed from that instance's start" >&2; exit 2; }
+  export DISRUPT_AT_MS="${DISRUPT_AT_MS:-$(default disruptAtMs)}"
+  export DISRUPT_AT_MS="${DISRUPT_AT_MS:-3000}"
+  # The reference room runs under a supervisor that starts a killed process again.
+  if [[ -z "${API_URL:-}" ]]; then export TARGET_RESPAWN=1 DISRUPT_REFERENCE_ROOM=1; fi
+fi
 
 if [[ -z "${API_URL:-}" ]]; then
   # The built-in target: a throwaway Redis and a local password.
@@ -86,12 +102,24 @@ if [[ -z "${API_URL:-}" ]]; then
   echo "queue-k6: reference target at $API_URL (threshold $QUEUE_THRESHOLD, interval ${QUEUE_PROCESSOR_INTERVAL} ms, faults: ${TARGET_FAULTS:-none}, Redis probes: $([[ -n "$REDIS_URL" ]] && echo on || echo 'off, REDIS_URL empty'))" >&2
 fi
 
+disrupt_env=()
+if [[ -n "$disrupting" ]]; then
+  port_file="$(mktemp)"
+  DISRUPT_RECORD="$prefix.disruption.json" RUN_DIR="${RUN_DIR:-.run}" node --import "$TSX" tools/disruptor.ts "$port_file" &
+  disruptor_pid=$!
+  for (( i = 0; i < 100; i++ )); do [[ -s "$port_file" ]] && break; kill -0 "$disruptor_pid" 2>/dev/null || break; sleep 0.1; done
+  [[ -s "$port_file" ]] || { rm -f "$port_file"; echo "queue-k6: the disruptor did not start (see above)" >&2; exit 2; }
+  disrupt_env=(-e "DISRUPT_STATUS_URL=http://127.0.0.1:$(cat "$port_file")" -e "DISRUPT_AT_MS=$DISRUPT_AT_MS")
+  rm -f "$port_file"
+  echo "queue-k6: disruption ${DISRUPT_CMD:+DISRUPT_CMD=\"$DISRUPT_CMD\"}${DISRUPT_CMD:-DISRUPT=$DISRUPT} planned ${DISRUPT_AT_MS} ms after the first arrival (timeout ${DISRUPT_TIMEOUT_MS:-60000} ms)" >&2
+fi
+
 samples=()
 if (( instances == 1 )); then
   # `times` in this shell (not in a $(...) subshell, which has no children): k6's CPU once it is waited for.
   { times; date +%s%3N; } >"$prefix.cpu0" 2>/dev/null || true
   set +e
-  tools/k6.sh run --out "json=$prefix.ndjson.gz" -e "RESULTS_PREFIX=$prefix" "$@" "$script"
+  tools/k6.sh run --out "json=$prefix.ndjson.gz" -e "RESULTS_PREFIX=$prefix" "${disrupt_env[@]}" "$@" "$script"
   code=$?
   set -e
   # The load generator's own CPU (this shell's waited children: k6, not the room), to tell a busy generator from a busy room.
@@ -185,9 +213,12 @@ if [[ -f report/cli.ts && -f "$summary" ]]; then
   fi
 fi
 
+if [[ -n "${disruptor_pid:-}" ]]; then kill -TERM "$disruptor_pid" 2>/dev/null || true; wait "$disruptor_pid" 2>/dev/null || true; disruptor_pid=''; fi
+
 show() { if [[ -f "$2" ]]; then printf 'queue-k6: %-8s %s\n' "$1" "$2"; fi; }
 show summary "$summary"
 show junit "$junit"
+show disruption "$prefix.disruption.json"
 for s in "${samples[@]}"; do show samples "$s"; done
 if [[ -n "$report" ]]; then show report "$report"; fi
 exit "$code"

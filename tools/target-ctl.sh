@@ -13,6 +13,13 @@
 #                                TARGET_METRICS_URLS=room=<url>/metrics (N = 1) or room0=<url of process 0>/metrics,...
 #   tools/target-ctl.sh down   stop every room process and the redis it started (idempotent)
 #   tools/target-ctl.sh run    run in the foreground; its redis stops when it exits
+#   tools/target-ctl.sh disrupt process|all|redis
+#                              disrupt the running room (docs/restart.md): SIGKILL room process
+#                              DISRUPT_PROCESS (default 0) or every room process, and wait until the
+#                              supervisor has started them again (the room must run with TARGET_RESPAWN=1);
+#                              or SIGKILL the redis-server it started and start it again on its port
+#                              (without persistence the queue is gone; TARGET_REDIS_APPENDONLY=1 at
+#                              `up` keeps it). Prints one line with what it did and how long it took.
 #
 # Environment: TARGET_PORT (3001), TARGET_PROCESSES (1: one process; N: N Socket.IO
 # processes over one Redis, sharing TARGET_PORT, each also alone on TARGET_PORT+1+i),
@@ -120,6 +127,26 @@ stop_target() {
   rm -f "$TARGET_PID_FILE" "$TARGET_PIDS_FILE" "$TARGET_PIDS_FILE.tmp" "$ENV_FILE"
 }
 
+REDIS_DIR="$RUN_DIR/redis-data"
+
+# redis-server on 127.0.0.1:$1 in the background, its pid in REDIS_PID_FILE. No persistence, unless
+# TARGET_REDIS_APPENDONLY=1: an append-only file synced on every write, so a killed Redis comes back with the queue.
+start_redis_on() {
+  local persist=(--save '' --appendonly no)
+  case "${TARGET_REDIS_APPENDONLY:-0}" in
+    1) mkdir -p "$REDIS_DIR"; persist=(--save '' --appendonly yes --appendfsync always --dir "$REDIS_DIR") ;;
+    0) ;;
+    *) die "invalid TARGET_REDIS_APPENDONLY; reason: expected 0 or 1, got \"$TARGET_REDIS_APPENDONLY\"" ;;
+  esac
+  # Its own session: a disruptor that stops this script's process group does not stop the Redis it restarted.
+  # Protected mode off, on 127.0.0.1 only: a run with --local-ips (127.0.1.x, the
+  # default of make scale) dials Redis from those addresses, which protected mode
+  # refuses; bound to 127.0.0.1, nothing off this machine can reach it anyway.
+  setsid redis-server --port "$1" --bind 127.0.0.1 --protected-mode no "${persist[@]}" --daemonize no \
+    --loglevel warning --logfile "$REDIS_LOG" </dev/null &
+  echo "$!" >"$REDIS_PID_FILE"
+}
+
 free_port() {
   node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
@@ -130,13 +157,10 @@ ensure_redis() {
   bash "$ROOT/tools/ensure-redis.sh" || die "redis-server not found and REDIS_URL is not set; install it: apt-get install -y redis-server (or set REDIS_URL)"
   local port pid i
   port="$(free_port)"
-  # Protected mode off, on 127.0.0.1 only: a run with --local-ips (127.0.1.x, the
-  # default of make scale) dials Redis from those addresses, which protected mode
-  # refuses; bound to 127.0.0.1, nothing off this machine can reach it anyway.
-  redis-server --port "$port" --bind 127.0.0.1 --protected-mode no --save '' --appendonly no --daemonize no \
-    --loglevel warning --logfile "$REDIS_LOG" </dev/null &
-  pid=$!
-  echo "$pid" >"$REDIS_PID_FILE"
+  # A fresh data directory: an append-only file of an earlier run must not come back.
+  rm -rf "$REDIS_DIR"
+  start_redis_on "$port"
+  pid="$(cat "$REDIS_PID_FILE")"
   for (( i = 0; i < 100; i++ )); do
     port_open "$port" && break
     kill -0 "$pid" 2>/dev/null || { rm -f "$REDIS_PID_FILE"; tail -n 20 "$REDIS_LOG" >&2 || true; die "redis-server exited at start (log: $REDIS_LOG)"; }
@@ -203,6 +227,8 @@ cmd_up() {
   ensure_redis
   rm -f "$TARGET_PIDS_FILE"
   export TARGET_PORT TARGET_PROCESSES REDIS_URL TARGET_PROCESSOR_PHASE TARGET_PIDS_FILE
+  # A disruption (disrupt process|all) needs a supervisor that starts a killed process again.
+  [[ -n "${TARGET_RESPAWN:-}" ]] && export TARGET_RESPAWN
   (cd "$ROOT" && exec node --import tsx reference-room/main.ts) >"$TARGET_LOG" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$TARGET_PID_FILE"
@@ -231,6 +257,59 @@ cmd_down() {
 
 RUN_PID=''
 
+# Waits (at most DISRUPT_RECOVER_S, 60) until every room process in the pid file is alive, the
+# ones in "$@" (indexes) have new pids, and every port answers /health.
+wait_respawned() {
+  local before=("${OLD_PIDS[@]}") deadline=$(( SECONDS + ${DISRUPT_RECOVER_S:-60} )) idx now ok
+  while (( SECONDS < deadline )); do
+    ok=1
+    mapfile -t now <"$TARGET_PIDS_FILE" 2>/dev/null || ok=0
+    for idx in "$@"; do
+      [[ "${now[idx + 1]:-}" =~ ^[0-9]+$ && "${now[idx + 1]}" != "${before[idx + 1]}" ]] && kill -0 "${now[idx + 1]}" 2>/dev/null || ok=0
+    done
+    if (( ok == 1 )) && room_healthy; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+cmd_disrupt() {
+  local what="${1:-}" started victims=() idx pid
+  case "$what" in process|all|redis) ;; *)
+    die "invalid DISRUPT; reason: expected process, all or redis, got \"$what\"" ;;
+  esac
+  [[ -f "$ENV_FILE" ]] || die "no running target ($ENV_FILE is missing): start it with '$0 up' first"
+  started=$(date +%s%3N)
+  if [[ "$what" == redis ]]; then
+    pid="$(live_pid "$REDIS_PID_FILE" redis-server)" || die "DISRUPT=redis restarts the redis-server this script started, and there is none (REDIS_URL was given?)"
+    local url port i
+    url="$(grep '^REDIS_URL=' "$ENV_FILE" | cut -d= -f2-)"
+    port="${url##*:}"
+    kill -KILL "$pid" 2>/dev/null || true
+    for (( i = 0; i < 100; i++ )); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    start_redis_on "$port"
+    for (( i = 0; i < 100; i++ )); do port_open "$port" && break; sleep 0.1; done
+    port_open "$port" || die "redis-server did not come back on port $port within 10 s (log: $REDIS_LOG)"
+    say "disrupted: redis-server (pid $pid) killed with SIGKILL and started again on port $port (pid $(cat "$REDIS_PID_FILE"), $([[ "${TARGET_REDIS_APPENDONLY:-0}" == 1 ]] && echo 'append-only file kept' || echo 'no persistence: its data is gone')) in $(( $(date +%s%3N) - started )) ms"
+    return 0
+  fi
+  mapfile -t OLD_PIDS <"$TARGET_PIDS_FILE"
+  (( ${#OLD_PIDS[@]} >= 2 )) || die "the room runs without a supervisor, so a killed process would not come back: start it with TARGET_RESPAWN=1"
+  local n=$(( ${#OLD_PIDS[@]} - 1 ))
+  if [[ "$what" == process ]]; then
+    idx="${DISRUPT_PROCESS:-0}"
+    [[ "$idx" =~ ^[0-9]+$ ]] && (( idx < n )) || die "invalid DISRUPT_PROCESS; reason: expected a room process index from 0 to $(( n - 1 )), got \"$idx\""
+    victims=("$idx")
+  else
+    for (( idx = 0; idx < n; idx++ )); do victims+=("$idx"); done
+  fi
+  for idx in "${victims[@]}"; do kill -KILL "${OLD_PIDS[idx + 1]}" 2>/dev/null || true; done
+  if ! wait_respawned "${victims[@]}"; then
+    die "room process(es) ${victims[*]} killed, and the room did not answer again within ${DISRUPT_RECOVER_S:-60} s (log: $TARGET_LOG)"
+  fi
+  say "disrupted: room process(es) ${victims[*]} of $n killed with SIGKILL and back (pids $(paste -sd, "$TARGET_PIDS_FILE")) in $(( $(date +%s%3N) - started )) ms"
+}
+
 cmd_run() {
   mkdir -p "$RUN_DIR"
   check_port_free run
@@ -254,5 +333,6 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   run) cmd_run ;;
-  *) echo "usage: $0 up|down|run" >&2; exit 2 ;;
+  disrupt) cmd_disrupt "${2:-}" ;;
+  *) echo "usage: $0 up|down|run|disrupt process|all|redis" >&2; exit 2 ;;
 esac

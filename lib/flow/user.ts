@@ -11,6 +11,7 @@ import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, SocketIOError, type SocketIOClient } from '../socketio';
 import { admissionFilter, isOwnAdmission } from './admission';
 import type { CheckIns } from './checkin';
+import { type Admission, Presence } from './presence';
 import { Latch, type Semaphore, sleepMs, sleepUntil } from './time';
 
 export interface UserContext {
@@ -47,20 +48,16 @@ export interface UserContext {
    */
   positionSeries?: boolean;
   log: (message: string) => void;
+  /** When the runner script disrupts the room (epoch ms; 0: no disruption planned): admissions and sockets back after it time the recovery. */
+  disruptAt: number;
 }
-
-interface Admission { at: number }
 
 // Shared by every socket: a VU holds thousands, each closure is memory per user.
 function countProtocolError(): void {
   metrics.protocolErrors.add(1);
 }
 
-function countDisconnect(reason: unknown): void {
-  if (reason !== 'io client disconnect') metrics.socketErrors.add(1, { kind: 'disconnect' });
-}
-
-function connectSocket(ctx: UserContext, token: string, me: string, admitted: Latch<Admission>): SocketIOClient {
+function connectSocket(ctx: UserContext, token: string, me: string, admitted: Latch<Admission>, presence: Presence): SocketIOClient {
   const socket = createSocketIO(ctx.cfg.socketUrl, {
     auth: { token },
     timeoutMs: ctx.cfg.connectTimeoutMs,
@@ -68,9 +65,13 @@ function connectSocket(ctx: UserContext, token: string, me: string, admitted: La
     mustContain: admissionFilter(me),
   });
   socket.on('queue-entry-allowed', (payload: unknown) => {
-    if (isOwnAdmission(payload, me, ctx.eventId)) admitted.fire({ at: Date.now() });
+    if (!isOwnAdmission(payload, me, ctx.eventId)) return;
+    // A second admission of the same user, other than the room telling a socket that just joined (again): admitted twice.
+    if (admitted.fired && !presence.justJoined()) metrics.admittedTwice.add(1);
+    admitted.fire({ at: Date.now() });
   });
-  socket.on('disconnect', countDisconnect);
+  // A drop comes back by itself (lib/socketio reconnects); the presence re-joins and re-reads (./presence.ts).
+  presence.attach(socket);
   return socket;
 }
 
@@ -132,12 +133,12 @@ async function judgeHeldSlot(ctx: UserContext, me: string): Promise<void> {
 }
 
 /** Scenario 4: drop the socket while queued, reconnect with the same token, ask again. */
-async function refresh(ctx: UserContext, token: string, me: string, before: { position: number; score: number | null }, old: SocketIOClient, admitted: Latch<Admission>): Promise<SocketIOClient> {
+async function refresh(ctx: UserContext, token: string, me: string, before: { position: number; score: number | null }, old: SocketIOClient, admitted: Latch<Admission>, presence: Presence): Promise<SocketIOClient> {
   await sleepMs(ctx.cfg.reconnectAfterMs);
   if (admitted.fired) return old;
   metrics.reconnects.add(1);
   const restored = new Latch<unknown>();
-  const socket = connectSocket(ctx, token, me, admitted);
+  const socket = connectSocket(ctx, token, me, admitted, presence);
   socket.on('session-restored', (payload: unknown) => restored.fire(payload));
   // The new page's socket is in the room before the old one goes, as when a browser
   // tab is reloaded: an admission announced in between reaches one of them.
@@ -162,7 +163,7 @@ async function refresh(ctx: UserContext, token: string, me: string, before: { po
 
 interface Waited { socket: SocketIOClient; admitted: boolean }
 
-async function waitInQueue(ctx: UserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, socket: SocketIOClient, admitted: Latch<Admission>, checkInDone: () => void): Promise<Waited> {
+async function waitInQueue(ctx: UserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, socket: SocketIOClient, admitted: Latch<Admission>, checkInDone: () => void, presence: Presence): Promise<Waited> {
   addWithMetadata(metrics.queued, 1, { user: ctx.n, position: answer.position });
   if (ctx.positionSeries === false) metrics.positions.add(1);
   else metrics.positions.add(1, { position: String(answer.position) });
@@ -177,7 +178,17 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
     await judgeOwnState(ctx, me, 'queued', state);
   }
   // Chosen by the answer, not by arrival order: whoever the room queued at the first positions refreshes.
-  if (answer.position <= ctx.refreshUpTo) socket = await refresh(ctx, token, me, { position: answer.position, score }, socket, admitted);
+  if (answer.position <= ctx.refreshUpTo) socket = await refresh(ctx, token, me, { position: answer.position, score }, socket, admitted, presence);
+  // From here a dropped socket that comes back re-reads this user's place.
+  presence.queued(token, me, { position: answer.position, score }, admitted);
+  try {
+    return await waitForAdmission(ctx, token, me, answer, checkedAt, socket, admitted, score, presence);
+  } finally {
+    presence.done();
+  }
+}
+
+async function waitForAdmission(ctx: UserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, socket: SocketIOClient, admitted: Latch<Admission>, score: number | null, presence: Presence): Promise<Waited> {
   // check-race: the race is judged at the check; queued users keep their place until
   // the queue has settled (every check answered), then leave.
   if (!ctx.cfg.waitForAdmission) {
@@ -202,8 +213,16 @@ async function waitInQueue(ctx: UserContext, token: string, me: string, answer: 
     }
     return { socket, admitted: false };
   }
-  const waited = got.at - checkedAt;
+  // Its place was gone after a reconnect (counted in queue_places_lost): never admitted, nothing more to wait for.
+  if (got.lost === true) return { socket, admitted: false };
   metrics.admittedFromQueue.add(1);
+  if (presence.admittedAfterDisruption(got.at)) addWithMetadata(metrics.admissionAfterDisruption, got.at - ctx.disruptAt, { user: ctx.n, position: answer.position });
+  // Admitted while its socket was down: counted in queue_admitted_while_away (told or not); its wait measures the outage, not the room's pace.
+  if (presence.admittedAway) {
+    await checkState(ctx, me, 'active');
+    return { socket, admitted: true };
+  }
+  const waited = got.at - checkedAt;
   addWithMetadata(metrics.admissionWait, waited, { user: ctx.n, position: answer.position, estimate_ms: answer.estimatedWait * 1000, bound_ms: bound });
   metrics.waitEstimateError.add(estimateErrorMs(answer.estimatedWait, waited));
   if (waited > bound) metrics.admissionLate.add(1);
@@ -275,7 +294,8 @@ export async function runUser(ctx: UserContext): Promise<void> {
     token = tok;
     const me = String(session.user.id);
     const admitted = new Latch<Admission>();
-    socket = connectSocket(ctx, token, me, admitted);
+    const presence = new Presence(ctx);
+    socket = connectSocket(ctx, token, me, admitted, presence);
     await openSocket(socket, ctx);
 
     if (ctx.checkAt !== undefined) {
@@ -291,7 +311,7 @@ export async function runUser(ctx: UserContext): Promise<void> {
     assertSameThreshold(ctx, answer);
     let inside = true;
     if (answer.queued) {
-      const waited = await waitInQueue(ctx, token, me, answer, checkedAt, socket, admitted, checkInDone);
+      const waited = await waitInQueue(ctx, token, me, answer, checkedAt, socket, admitted, checkInDone, presence);
       socket = waited.socket;
       inside = waited.admitted;
     } else {

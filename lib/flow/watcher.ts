@@ -35,6 +35,8 @@ interface Observer {
   admitted(): number;
   /** processor batches (queue-updated) heard. */
   batches(): number;
+  /** times its socket dropped and came back (batches announced meanwhile were not heard). */
+  reconnects(): number;
 }
 
 /** The observer's failures are probe errors: counted (queue_probe_errors{kind:observer}), thresholded, logged once. */
@@ -86,8 +88,21 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
       inBatch = 0;
     });
     let closing = false;
+    // A dropped connection comes back by itself (lib/socketio reconnects); the observer joins the room again.
+    // Only a server's disconnect or a reconnection given up loses the room for good.
     socket.on('disconnect', (reason: unknown) => {
-      if (reason !== 'io client disconnect' && !closing) observerLost(ctx, `lost the room (${String(reason)})`);
+      if (reason === 'io server disconnect' && !closing) observerLost(ctx, `lost the room (${String(reason)})`);
+    });
+    socket.on('reconnect_failed', (err: unknown) => {
+      if (!closing) observerLost(ctx, `lost the room and could not reconnect (${String(err instanceof Error ? err.message : err)})`);
+    });
+    let reconnects = 0;
+    socket.on('reconnect', () => {
+      reconnects++;
+      socket!.emit('join-queue', { eventId: ctx.eventId });
+      // The batch being counted may have lost admissions while away: start the next one clean.
+      inBatch = 0;
+      lastBatchAt = 0;
     });
     await socket.connect();
     socket.emit('join-queue', { eventId: ctx.eventId });
@@ -100,6 +115,7 @@ async function observe(ctx: ProbeContext): Promise<Observer | undefined> {
       },
       admitted: () => total,
       batches: () => batches,
+      reconnects: () => reconnects,
     };
   } catch (err) {
     if (socket !== undefined) socket.close();
@@ -179,7 +195,11 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
     }
     // Queued users wait for the processor: a room where nobody heard one batch measured nothing of it.
     const queuedSeen = peak.depth > 0 || expectedQueued(ctx.cfg) > 0;
-    if (observer && ctx.cfg.waitForAdmission && queuedSeen && observer.batches() === 0) metrics.samplesMissing.add(1, { of: 'batches' });
+    // An observer that was away (its socket dropped and came back) may have missed every batch: no verdict from its silence.
+    if (observer && ctx.cfg.waitForAdmission && queuedSeen && observer.batches() === 0) {
+      if (observer.reconnects() === 0) metrics.samplesMissing.add(1, { of: 'batches' });
+      else ctx.log(`the observer heard no processor batch, but its socket dropped and came back ${observer.reconnects()} time(s): the batches may have come while it was away, so queue_samples_missing is not counted`);
+    }
   } finally {
     if (observer) observer.close();
   }

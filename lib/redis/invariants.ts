@@ -14,6 +14,8 @@ export const VIOLATION_KINDS = [
   'score_changed',
   'redis_counts_mismatch',
   'admission_expired',
+  'reconnect_position_worse',
+  'reconnect_score_changed',
 ] as const;
 
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
@@ -101,6 +103,18 @@ export function checkReconnect(before: PlaceInQueue, after: PlaceInQueue): Viola
   const out: ViolationKind[] = [];
   if (after.position > before.position) out.push('position_changed');
   if (before.score !== null && after.score !== null && before.score !== after.score) out.push('score_changed');
+  return out;
+}
+
+/**
+ * A queued user whose socket dropped and came back (a room process restarted,
+ * a proxy cut it): its place must have survived. Its position may only have
+ * improved since it last read it, and its ZSET score is the one it was queued with.
+ */
+export function checkPlaceAfterReconnect(before: PlaceInQueue, after: PlaceInQueue): ViolationKind[] {
+  const out: ViolationKind[] = [];
+  if (after.position > before.position) out.push('reconnect_position_worse');
+  if (before.score !== null && after.score !== null && before.score !== after.score) out.push('reconnect_score_changed');
   return out;
 }
 

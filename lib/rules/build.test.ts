@@ -73,7 +73,7 @@ test('null switches a common rule off; bad files fail with the place named', () 
 test('every invariant kind has its own rule where it is checked, and says what it needs', () => {
   // k6 puts a sub-metric into the summary only when a threshold names it (k6-reference, "handleSummary's data").
   const named = new Set<string>();
-  for (const name of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect', 'check-race']) {
+  for (const name of ['threshold-overflow', 'processing-rate', 'mass-burst', 'reconnect', 'check-race', 'restart']) {
     const t = buildThresholds(file, name, thresholdVars(loadConfig(name, defaults[name], env)), { probes: true });
     for (const kind of VIOLATION_KINDS) if (t[`queue_invariant_violations{kind:${kind}}`] !== undefined) named.add(kind);
   }

@@ -37,6 +37,8 @@ export function thresholdVars(c: RunConfig): Record<string, number> {
     EXPECTED_QUEUED: queued,
     EXPECTED_RECONNECTS: Math.min(c.reconnectUsers, queued),
     ESTIMATE_TOLERANCE_MS: estimateToleranceMs(c),
+    RECOVERY_MAX_MS: c.recoveryMaxMs,
+    SOCKETS_BACK_MAX_MS: c.socketsBackMaxMs,
   };
 }
 

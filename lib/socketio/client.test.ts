@@ -224,7 +224,7 @@ describe('heartbeat', () => {
 
   test('detects a server that stops pinging', T, async () => {
     const { deps, live } = trackedDeps();
-    const c = client(undefined, deps);
+    const c = client({ auth: { token: 'good' }, reconnection: false }, deps);
     await within(3000, 'connect', c.connect());
     await c.emitWithAck('silence', [], 2000);
     const started = Date.now();
@@ -452,7 +452,7 @@ describe('server-side endings', () => {
 
   test("a dropped transport is 'transport close'", T, async () => {
     const { deps, live } = trackedDeps();
-    const c = client(undefined, deps);
+    const c = client({ auth: { token: 'good' }, reconnection: false }, deps);
     await within(3000, 'connect', c.connect());
     const waiting = c.waitFor('never', undefined, 5000);
     const reason = nextDisconnect(c, 3000);

@@ -7,9 +7,25 @@
 // State machine:
 //
 //   idle --connect()--> opening --CONNECT--> open --close()--> closing --ws close--> closed
-//                          |                   |
-//                          +---- failure ------+---- server disconnect, transport
-//                                                    close/error, ping timeout --> closed
+//                          |                 |  ^
+//                          +---- failure ----|--|--- server disconnect --> closed
+//                                            |  |
+//            transport close/error, ping timeout|  CONNECT again (same auth): 'reconnect'
+//                                            v  |
+//                                        reconnecting --attempts spent, connect_error,
+//                                                       close() --> closed
+//
+// Reconnection (on by default, as socket.io-client's Manager): after a lost
+// transport or a ping timeout the client waits a backoff delay, then opens a
+// new websocket and does a new Engine.IO handshake and Socket.IO CONNECT with
+// the same auth. Never after close() ('io client disconnect') or the server's
+// DISCONNECT ('io server disconnect'). Events: 'disconnect' (reason),
+// 'reconnect_attempt' (n), 'reconnect_error' (SocketIOError), 'reconnect' (n),
+// 'reconnect_failed' (SocketIOError). While reconnecting, emit() and
+// emitWithAck() are buffered and sent in order after the new CONNECT, before
+// 'reconnect' is emitted; waitFor() waits go on across the gap. Acks sent on the
+// lost connection are rejected 'closed' (its server will never answer them).
+// See docs/socketio.md.
 //
 // Policies:
 //  - Heartbeat: the server pings (`2`), we pong (`3`) at once. The ping
@@ -27,7 +43,9 @@
 //  - Memory per socket: a handful of fields, three websocket handlers, and
 //    a flat listener list; acks and waiters exist only once used. The URL
 //    string is shared by sockets to the same server, and the caller's options
-//    are let go once the handshake no longer needs them. Nothing received is kept.
+//    are let go once the handshake no longer needs them (with reconnection on,
+//    the auth object and the websocket parameters stay, for the next handshake).
+//    Nothing received is kept.
 
 import {
   DEFAULT_MAX_PAYLOAD,
@@ -75,6 +93,8 @@ export interface SocketIODeps {
   setInterval(fn: () => void, ms: number): TimerHandle;
   clearInterval(handle: TimerHandle): void;
   now?: () => number;
+  /** For the reconnection delay's random draw; default Math.random. */
+  random?: () => number;
 }
 
 export interface SocketIOOptions {
@@ -100,9 +120,21 @@ export interface SocketIOOptions {
    * not sufficient.
    */
   mustContain?: Record<string, string>;
+  /** Reconnect after a lost transport or a ping timeout. Default true (socket.io-client's default). */
+  reconnection?: boolean;
+  /** Reconnection attempts after one loss before 'reconnect_failed'. Default 10 (socket.io-client: Infinity); Infinity allowed. */
+  reconnectionAttempts?: number;
+  /** The first attempt's delay, doubled per attempt. Default 1000 ms. */
+  reconnectionDelay?: number;
+  /** The cap on the delay. Default 5000 ms. */
+  reconnectionDelayMax?: number;
+  /** The delay is moved by up to this fraction, up or down at random. Default 0.5; 0 to 1. */
+  randomizationFactor?: number;
+  /** Frames emit() may buffer while reconnecting; one more throws SocketIOError('closed'). Default 1000. */
+  maxBufferedEmits?: number;
 }
 
-export type SocketIOState = 'idle' | 'opening' | 'open' | 'closing' | 'closed';
+export type SocketIOState = 'idle' | 'opening' | 'open' | 'reconnecting' | 'closing' | 'closed';
 
 export type SocketIOErrorKind = 'connect_error' | 'timeout' | 'transport' | 'protocol' | 'closed';
 
@@ -128,6 +160,42 @@ export interface SocketIOStats {
   messagesOut: number;
   /** Frames that failed to decode or made no sense in the current state. */
   protocolErrors: number;
+  /** Successful reconnections ('reconnect' events). */
+  reconnects: number;
+  /** Reconnection attempts started ('reconnect_attempt' events). */
+  reconnectAttempts: number;
+}
+
+export interface ReconnectionPolicy {
+  reconnectionDelay: number;
+  reconnectionDelayMax: number;
+  randomizationFactor: number;
+}
+
+export const DEFAULT_RECONNECTION: Readonly<ReconnectionPolicy & { reconnectionAttempts: number; maxBufferedEmits: number }> = {
+  reconnectionDelay: 1000,
+  reconnectionDelayMax: 5000,
+  randomizationFactor: 0.5,
+  reconnectionAttempts: 10,
+  maxBufferedEmits: 1000,
+};
+
+/**
+ * The delay before reconnection attempt `attempt` (0 for the first), as
+ * socket.io-client's backoff computes it: delay x 2^attempt; then one random
+ * draw r in [0, 1) moves it by floor(r x factor x that), down when floor(r x 10)
+ * is even and up when it is odd; the result is capped at the max and truncated
+ * to an integer. Defaults: 1000, 2000, 4000, 5000, 5000 ... ms, each +-50 %.
+ */
+export function reconnectDelayMs(attempt: number, policy: ReconnectionPolicy, random: () => number = Math.random): number {
+  // Past 2^30 the cap has long been reached; a larger power would become Infinity and then NaN.
+  let ms = policy.reconnectionDelay * Math.pow(2, Math.min(attempt, 30));
+  if (policy.randomizationFactor > 0) {
+    const r = random();
+    const deviation = Math.floor(r * policy.randomizationFactor * ms);
+    ms = (Math.floor(r * 10) & 1) === 0 ? ms - deviation : ms + deviation;
+  }
+  return Math.min(ms, policy.reconnectionDelayMax) | 0;
 }
 
 // ---------------------------------------------------------------- URL
@@ -258,6 +326,8 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: SocketIOError): void;
   timer: TimerHandle;
+  /** emitWithAck while reconnecting: not sent yet, so a lost connection does not reject it. */
+  buffered?: boolean;
 }
 
 interface Waiter extends Pending {
@@ -270,6 +340,15 @@ const WS_OPEN = 1;
 
 function noop(): void {}
 
+function closeQuietly(ws: WebSocketLike): void {
+  if (ws.readyState !== WS_CONNECTING && ws.readyState !== WS_OPEN) return;
+  try {
+    ws.close();
+  } catch {
+    // already closing underneath us
+  }
+}
+
 /** The DISCONNECT frame for the default namespace, encoded once. */
 const DISCONNECT_ROOT = encodeSocketFrame({ type: SOCKET_PACKET_TYPES.DISCONNECT, nsp: '/' });
 
@@ -279,6 +358,40 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function checkTimeout(name: string, ms: unknown): string | undefined {
   return typeof ms === 'number' && ms > 0 && Number.isFinite(ms) ? undefined : `invalid ${name}; reason: expected a positive number of ms, got ${String(ms)}`;
+}
+
+/** Reconnection options checked, defaults filled; undefined when reconnection is off. */
+interface Reconnection extends ReconnectionPolicy {
+  attempts: number;
+  maxBuffered: number;
+}
+
+function readReconnection(opts: SocketIOOptions): Reconnection | undefined {
+  if (opts.reconnection !== undefined && typeof opts.reconnection !== 'boolean') {
+    throw new Error(`invalid reconnection; reason: expected true or false, got ${JSON.stringify(opts.reconnection)}`);
+  }
+  if (opts.reconnection === false) return undefined;
+  const d = DEFAULT_RECONNECTION;
+  const attempts = opts.reconnectionAttempts ?? d.reconnectionAttempts;
+  if (typeof attempts !== 'number' || !(attempts === Infinity || (Number.isInteger(attempts) && attempts >= 1))) {
+    throw new Error(`invalid reconnectionAttempts; reason: expected a whole number of at least 1, or Infinity, got ${String(attempts)}`);
+  }
+  const delay = opts.reconnectionDelay ?? d.reconnectionDelay;
+  const max = opts.reconnectionDelayMax ?? d.reconnectionDelayMax;
+  for (const [name, v] of [['reconnectionDelay', delay], ['reconnectionDelayMax', max]] as const) {
+    const bad = checkTimeout(name, v);
+    if (bad !== undefined) throw new Error(bad);
+  }
+  if (max < delay) throw new Error(`invalid reconnectionDelayMax; reason: expected at least reconnectionDelay (${delay}), got ${max}`);
+  const factor = opts.randomizationFactor ?? d.randomizationFactor;
+  if (typeof factor !== 'number' || !(factor >= 0 && factor <= 1)) {
+    throw new Error(`invalid randomizationFactor; reason: expected a number from 0 to 1, got ${String(factor)}`);
+  }
+  const maxBuffered = opts.maxBufferedEmits ?? d.maxBufferedEmits;
+  if (typeof maxBuffered !== 'number' || !Number.isInteger(maxBuffered) || maxBuffered < 0) {
+    throw new Error(`invalid maxBufferedEmits; reason: expected a whole number of at least 0, got ${String(maxBuffered)}`);
+  }
+  return { attempts, reconnectionDelay: delay, reconnectionDelayMax: max, randomizationFactor: factor, maxBuffered };
 }
 
 function describeFrame(frame: unknown): string {
@@ -295,6 +408,8 @@ export class SocketIOClient implements Watched {
   private messagesIn = 0;
   private messagesOut = 0;
   private protocolErrors = 0;
+  private reconnects = 0;
+  private reconnectAttempts = 0;
 
   private readonly url: string;
   private readonly nsp: string;
@@ -309,6 +424,17 @@ export class SocketIOClient implements Watched {
   private _state: SocketIOState = 'idle';
   private _id: string | undefined;
   private ws: WebSocketLike | undefined;
+
+  // reconnection (kept only when it is on: auth and websocket params are reused by each attempt)
+  private readonly reconnection: Reconnection | undefined;
+  private wsParams: WebSocketParams | undefined;
+  /** Attempts since the connection was lost (socket.io-client's backoff.attempts). */
+  private attempt = 0;
+  private reconnectTimer: TimerHandle = undefined;
+  /** A reconnection attempt's websocket is being opened (state stays 'reconnecting'). */
+  private attempting = false;
+  /** Frames emitted while reconnecting, sent after the next CONNECT. */
+  private buffered: string[] | undefined;
 
   // from the Engine.IO handshake
   private handshaken = false;
@@ -352,6 +478,7 @@ export class SocketIOClient implements Watched {
       }
       this.mustContain = opts.mustContain;
     }
+    this.reconnection = readReconnection(opts);
     this.nsp = nsp;
     this.opts = opts;
     this.auth = opts.auth;
@@ -362,7 +489,7 @@ export class SocketIOClient implements Watched {
 
   /** Frames in and out (pings and pongs included), and frames refused as malformed. */
   get stats(): SocketIOStats {
-    return { messagesIn: this.messagesIn, messagesOut: this.messagesOut, protocolErrors: this.protocolErrors };
+    return { messagesIn: this.messagesIn, messagesOut: this.messagesOut, protocolErrors: this.protocolErrors, reconnects: this.reconnects, reconnectAttempts: this.reconnectAttempts };
   }
 
   get state(): SocketIOState {
@@ -385,40 +512,53 @@ export class SocketIOClient implements Watched {
       return Promise.reject(new SocketIOError('closed', `connect() needs an idle client, this one is ${this._state}; create a new client`));
     }
     this._state = 'opening';
-    this.startedAt = this.now();
+    const params: WebSocketParams = {};
+    const opts = this.opts!;
+    this.opts = undefined;
+    if (opts.headers !== undefined) params.headers = opts.headers;
+    if (opts.tags !== undefined) params.tags = opts.tags;
+    if (this.reconnection !== undefined) this.wsParams = params;
     return new Promise((resolve, reject) => {
       this.connectResolve = resolve;
       this.connectReject = reject;
-      this.connectTimer = this.deps.setTimeout(() => {
-        this.connectTimer = undefined;
-        this.fail(new SocketIOError('timeout', `no CONNECT within ${this.timeoutMs()} ms`));
-      }, this.timeoutMs());
-      let ws: WebSocketLike;
-      try {
-        const params: WebSocketParams = {};
-        const opts = this.opts!;
-        this.opts = undefined;
-        if (opts.headers !== undefined) params.headers = opts.headers;
-        if (opts.tags !== undefined) params.tags = opts.tags;
-        ws = new this.deps.WebSocket(this.url, null, params);
-      } catch (err) {
-        this.fail(new SocketIOError('transport', `cannot open websocket: ${String(err)}`));
-        return;
-      }
-      this.ws = ws;
-      ws.onopen = noop; // Engine.IO speaks first: the open packet is what counts
-      ws.onmessage = (event) => this.onFrame(event === undefined ? undefined : event.data);
-      ws.onerror = (event) => this.onTransportError(event);
-      ws.onclose = (event) => this.onTransportClose(event);
+      this.openTransport(params);
     });
+  }
+
+  /** A connecting state: the first connect() or a reconnection attempt in flight. */
+  private get connecting(): boolean {
+    return this._state === 'opening' || (this._state === 'reconnecting' && this.attempting);
+  }
+
+  /** Opens a websocket and starts the connect deadline; failures go to fail(). */
+  private openTransport(params: WebSocketParams): void {
+    this.startedAt = this.now();
+    this.handshaken = false;
+    this.connectTimer = this.deps.setTimeout(() => {
+      this.connectTimer = undefined;
+      this.fail(new SocketIOError('timeout', `no CONNECT within ${this.timeoutMs()} ms`));
+    }, this.timeoutMs());
+    let ws: WebSocketLike;
+    try {
+      ws = new this.deps.WebSocket(this.url, null, params);
+    } catch (err) {
+      this.fail(new SocketIOError('transport', `cannot open websocket: ${String(err)}`));
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = noop; // Engine.IO speaks first: the open packet is what counts
+    ws.onmessage = (event) => this.onFrame(event === undefined ? undefined : event.data);
+    ws.onerror = (event) => this.onTransportError(event);
+    ws.onclose = (event) => this.onTransportClose(event);
   }
 
   private timeoutMs(): number {
     return this.connectTimeoutMs;
   }
 
-  /** Ends a connect() in flight: reject it and release everything. */
+  /** Ends a connect() in flight (reject it and release everything), or one reconnection attempt. */
   private fail(err: SocketIOError): void {
+    if (this._state === 'reconnecting' && this.attempting) return this.attemptFailed(err);
     if (this._state !== 'opening') return;
     this.shutdown('closed', undefined, err);
   }
@@ -481,7 +621,7 @@ export class SocketIOClient implements Watched {
   }
 
   private onOpenPacket(data: string | undefined, frame: unknown): void {
-    if (this._state !== 'opening' || this.handshaken) {
+    if (!this.connecting || this.handshaken) {
       return this.protocolError(new ProtocolError('bad_handshake', 'second open packet'), frame);
     }
     let handshake;
@@ -500,7 +640,7 @@ export class SocketIOClient implements Watched {
     watchdogFor(this.deps).add(this);
     const connect: SocketPacket = { type: SOCKET_PACKET_TYPES.CONNECT, nsp: this.nsp };
     if (this.auth !== undefined) connect.data = this.auth;
-    this.auth = undefined;
+    if (this.reconnection === undefined) this.auth = undefined;
     let out: string;
     try {
       out = encodeSocketFrame(connect);
@@ -516,13 +656,14 @@ export class SocketIOClient implements Watched {
     switch (packet.type) {
       case SOCKET_PACKET_TYPES.CONNECT: {
         const sid = isPlainObject(packet.data) ? packet.data.sid : undefined;
-        if (this._state !== 'opening' || !this.handshaken || typeof sid !== 'string') {
+        if (!this.connecting || !this.handshaken || typeof sid !== 'string') {
           return this.protocolError(new ProtocolError('bad_payload', 'unexpected CONNECT'), frame);
         }
         return this.onConnected(sid);
       }
       case SOCKET_PACKET_TYPES.CONNECT_ERROR:
-        if (this._state !== 'opening') return this.protocolError(new ProtocolError('bad_payload', 'CONNECT_ERROR while connected'), frame);
+        if (!this.connecting) return this.protocolError(new ProtocolError('bad_payload', 'CONNECT_ERROR while connected'), frame);
+        if (this._state === 'reconnecting') return this.giveUp(new SocketIOError('connect_error', connectErrorMessage(packet.data)), true);
         return this.fail(new SocketIOError('connect_error', connectErrorMessage(packet.data)));
       case SOCKET_PACKET_TYPES.DISCONNECT:
         return this.onLost('io server disconnect');
@@ -537,6 +678,7 @@ export class SocketIOClient implements Watched {
   }
 
   private onConnected(sid: string): void {
+    if (this._state === 'reconnecting') return this.onReconnected(sid);
     const resolve = this.connectResolve;
     this.connectResolve = undefined;
     this.connectReject = undefined;
@@ -584,12 +726,12 @@ export class SocketIOClient implements Watched {
 
   private onTransportError(event: { error?: unknown; message?: unknown } | undefined): void {
     const detail = event === undefined ? 'unknown error' : String(event.error ?? event.message ?? 'unknown error');
-    if (this._state === 'opening') return this.fail(new SocketIOError('transport', `websocket error: ${detail}`));
+    if (this.connecting) return this.fail(new SocketIOError('transport', `websocket error: ${detail}`));
     this.onLost('transport error');
   }
 
   private onTransportClose(event: { code?: number } | undefined): void {
-    if (this._state === 'opening') {
+    if (this.connecting) {
       return this.fail(new SocketIOError('transport', `websocket closed before CONNECT (code ${event?.code ?? 'unknown'})`));
     }
     if (this._state === 'closing') {
@@ -606,9 +748,68 @@ export class SocketIOClient implements Watched {
   }
 
   private onLost(reason: DisconnectReason): void {
-    if (this._state === 'opening') return this.fail(new SocketIOError('transport', `connection lost before CONNECT: ${reason}`));
+    if (this.connecting) return this.fail(new SocketIOError('transport', `connection lost before CONNECT: ${reason}`));
     if (this._state !== 'open') return;
-    this.shutdown('closed', reason, undefined);
+    if (this.reconnection === undefined || reason === 'io server disconnect') return this.shutdown('closed', reason, undefined);
+    // Lost, not ended: drop the transport, tell the listeners, try again after the backoff delay.
+    this._state = 'reconnecting';
+    this.dropTransport();
+    this.rejectAcks(reason);
+    this.attempt = 0;
+    this.emitLocal('disconnect', [reason]);
+    this.scheduleReconnect();
+  }
+
+  // ------------------------------------------------------------ reconnection
+
+  /** The next attempt after its backoff delay, or 'reconnect_failed' when they are spent. */
+  private scheduleReconnect(): void {
+    if (this._state !== 'reconnecting') return; // a listener closed the client
+    const policy = this.reconnection!;
+    if (this.attempt >= policy.attempts) {
+      return this.giveUp(new SocketIOError('transport', `could not reconnect in ${policy.attempts} attempt(s)`), false);
+    }
+    const delay = reconnectDelayMs(this.attempt, policy, this.deps.random);
+    this.attempt++;
+    this.reconnectTimer = this.deps.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this._state !== 'reconnecting') return;
+      this.reconnectAttempts++;
+      this.emitLocal('reconnect_attempt', [this.attempt]);
+      if (this._state !== 'reconnecting') return; // closed by a reconnect_attempt listener
+      this.attempting = true;
+      this.openTransport(this.wsParams ?? {});
+    }, delay);
+  }
+
+  private attemptFailed(err: SocketIOError): void {
+    this.attempting = false;
+    this.dropTransport();
+    this.emitLocal('reconnect_error', [err]);
+    this.scheduleReconnect();
+  }
+
+  private onReconnected(sid: string): void {
+    this.attempting = false;
+    this.clearConnectTimer();
+    this._state = 'open';
+    this._id = sid;
+    const attempts = this.attempt;
+    this.attempt = 0;
+    this.reconnects++;
+    const buffered = this.buffered;
+    this.buffered = undefined;
+    if (this.acks !== undefined) for (const pending of this.acks.values()) pending.buffered = false;
+    if (buffered !== undefined) for (const frame of buffered) this.send(frame);
+    this.emitLocal('reconnect', [attempts]);
+  }
+
+  /** The end of reconnection: everything pending is rejected, then 'reconnect_failed' (after 'reconnect_error' for a refusal). */
+  private giveUp(err: SocketIOError, refused: boolean): void {
+    this.attempting = false;
+    this.shutdown('closed', undefined, undefined, err);
+    if (refused) this.emitLocal('reconnect_error', [err]);
+    this.emitLocal('reconnect_failed', [err]);
   }
 
   // ------------------------------------------------------------ outgoing
@@ -637,14 +838,24 @@ export class SocketIOClient implements Watched {
   }
 
   emit(event: string, ...args: unknown[]): void {
+    if (this._state === 'reconnecting') return this.buffer(event, this.encodeEvent(event, args, undefined));
     if (this._state !== 'open') throw new SocketIOError('closed', `cannot emit "${event}": socket is ${this._state}`);
     this.send(this.encodeEvent(event, args, undefined));
+  }
+
+  /** Keeps a frame for the next CONNECT; throws when the buffer is full. */
+  private buffer(event: string, frame: string): void {
+    const buffered = (this.buffered ??= []);
+    if (buffered.length >= this.reconnection!.maxBuffered) {
+      throw new SocketIOError('closed', `cannot emit "${event}": reconnecting, and ${buffered.length} emit(s) are already buffered (maxBufferedEmits)`);
+    }
+    buffered.push(frame);
   }
 
   emitWithAck(event: string, args: unknown[], timeoutMs: number): Promise<unknown[]> {
     const bad = checkTimeout('timeoutMs', timeoutMs);
     if (bad !== undefined) return Promise.reject(new TypeError(bad));
-    if (this._state !== 'open') return Promise.reject(new SocketIOError('closed', `cannot emit "${event}": socket is ${this._state}`));
+    if (this._state !== 'open' && this._state !== 'reconnecting') return Promise.reject(new SocketIOError('closed', `cannot emit "${event}": socket is ${this._state}`));
     const id = this.nextAckId++;
     let frame: string;
     try {
@@ -658,8 +869,19 @@ export class SocketIOClient implements Watched {
         acks.delete(id);
         reject(new SocketIOError('timeout', `no ack for "${event}" within ${timeoutMs} ms`));
       }, timeoutMs);
-      acks.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.send(frame);
+      const pending: Pending = { resolve: resolve as (v: unknown) => void, reject, timer };
+      if (this._state === 'reconnecting') {
+        try {
+          this.buffer(event, frame);
+        } catch (err) {
+          this.deps.clearTimeout(timer);
+          reject(err as SocketIOError);
+          return;
+        }
+        pending.buffered = true;
+      }
+      acks.set(id, pending);
+      if (!pending.buffered) this.send(frame);
     });
   }
 
@@ -704,7 +926,7 @@ export class SocketIOClient implements Watched {
   waitFor<T = unknown>(event: string, predicate: ((arg: T, ...rest: unknown[]) => boolean) | undefined, timeoutMs: number): Promise<T> {
     const bad = checkTimeout('timeoutMs', timeoutMs);
     if (bad !== undefined) return Promise.reject(new TypeError(bad));
-    if (this._state !== 'open') return Promise.reject(new SocketIOError('closed', `cannot wait for "${event}": socket is ${this._state}`));
+    if (this._state !== 'open' && this._state !== 'reconnecting') return Promise.reject(new SocketIOError('closed', `cannot wait for "${event}": socket is ${this._state}`));
     return new Promise<T>((resolve, reject) => {
       const waiters = (this.waiters ??= []);
       const waiter: Waiter = {
@@ -766,6 +988,10 @@ export class SocketIOClient implements Watched {
           // the transport is already going; closing it below is all that is left
         }
         return this.shutdown('closing', 'io client disconnect', undefined);
+      case 'reconnecting':
+        // Already disconnected (its 'disconnect' was emitted): stop trying, reject what waits.
+        this.attempting = false;
+        return this.shutdown('closed', undefined, undefined, new SocketIOError('closed', 'closed by the client while reconnecting'));
       default:
         return;
     }
@@ -789,30 +1015,55 @@ export class SocketIOClient implements Watched {
     this.ws = undefined;
   }
 
+  /** Lets the websocket go: timers, watchdog membership, handlers; closes it if it is still up. */
+  private dropTransport(): void {
+    this.clearConnectTimer();
+    watchdogFor(this.deps).remove(this);
+    this.pingDeadline = Infinity;
+    const ws = this.ws;
+    this.detach();
+    if (ws !== undefined) closeQuietly(ws);
+  }
+
+  /** Acks sent on a lost connection: its server will never answer them (socket.io-client does the same). Buffered ones wait on. */
+  private rejectAcks(reason: DisconnectReason): void {
+    const acks = this.acks;
+    if (acks === undefined || acks.size === 0) return;
+    let closed: SocketIOError | undefined;
+    for (const [id, pending] of acks) {
+      if (pending.buffered) continue;
+      acks.delete(id);
+      this.deps.clearTimeout(pending.timer);
+      pending.reject((closed ??= new SocketIOError('closed', `socket closed (${reason}) before the ack came`)));
+    }
+  }
+
   /**
    * The one way out of opening/open: release timers, watchdog membership,
    * pending acks and waiters, close the websocket, then tell the caller
    * (reject connect, or emit 'disconnect'). In 'closing' the websocket's
    * handlers stay so its close event can finish the transition.
    */
-  private shutdown(next: 'closing' | 'closed', reason: DisconnectReason | undefined, connectError: SocketIOError | undefined): void {
+  private shutdown(next: 'closing' | 'closed', reason: DisconnectReason | undefined, connectError: SocketIOError | undefined, endError?: SocketIOError): void {
     const wasOpen = this._state === 'open';
     this._state = next;
-    this.clearConnectTimer();
-    watchdogFor(this.deps).remove(this);
-    this.pingDeadline = Infinity;
-
-    const ws = this.ws;
-    if (next === 'closed') this.detach();
-    else if (ws !== undefined) {
-      ws.onmessage = noop;
-      ws.onerror = noop;
+    if (this.reconnectTimer !== undefined) {
+      this.deps.clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
     }
-    if (ws !== undefined && (ws.readyState === WS_CONNECTING || ws.readyState === WS_OPEN)) {
-      try {
-        ws.close();
-      } catch {
-        // already closing underneath us
+    this.buffered = undefined;
+    this.auth = undefined;
+    this.wsParams = undefined;
+    if (next === 'closed') this.dropTransport();
+    else {
+      this.clearConnectTimer();
+      watchdogFor(this.deps).remove(this);
+      this.pingDeadline = Infinity;
+      const ws = this.ws;
+      if (ws !== undefined) {
+        ws.onmessage = noop;
+        ws.onerror = noop;
+        closeQuietly(ws);
       }
     }
 
@@ -823,7 +1074,7 @@ export class SocketIOClient implements Watched {
     // One error for every pending ack and wait, made only when there is one:
     // an Error captures a stack, costly for thousands of sockets closing.
     if ((acks !== undefined && acks.size > 0) || (waiters !== undefined && waiters.length > 0)) {
-      const closed = new SocketIOError('closed', `socket closed (${reason ?? connectError?.message ?? 'closed'})`);
+      const closed = new SocketIOError('closed', `socket closed (${reason ?? connectError?.message ?? endError?.message ?? 'closed'})`);
       if (acks !== undefined) {
         for (const pending of acks.values()) {
           this.deps.clearTimeout(pending.timer);

@@ -27,6 +27,8 @@ export interface SioServerOptions {
   pingInterval?: number;
   pingTimeout?: number;
   maxHttpBufferSize?: number;
+  /** Listen on this port (a restarted server comes back where it was); default a free one. */
+  port?: number;
 }
 
 export interface SioServer {
@@ -35,6 +37,8 @@ export interface SioServer {
   port: number;
   io: Server;
   stop(): Promise<void>;
+  /** A crash: every TCP connection cut without a Socket.IO DISCONNECT, then the port closed (as a SIGKILLed process). */
+  crash(): Promise<void>;
 }
 
 /** engine.io's Socket, with the private heartbeat timers this server needs to silence. */
@@ -109,9 +113,14 @@ export async function startSioServer(opts: SioServerOptions = {}): Promise<SioSe
   io.on('connection', (socket) => behaviours(io, socket));
   io.of('/open').on('connection', (socket) => behaviours(io, socket));
 
+  const conns = new Set<TcpSocket>();
+  http.on('connection', (c: TcpSocket) => {
+    conns.add(c);
+    c.on('close', () => conns.delete(c));
+  });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(0, '127.0.0.1', () => resolve());
+    http.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
   return {
@@ -123,6 +132,11 @@ export async function startSioServer(opts: SioServerOptions = {}): Promise<SioSe
         io.disconnectSockets(true);
         void io.close(() => resolve());
         http.closeAllConnections();
+      }),
+    crash: () =>
+      new Promise<void>((resolve) => {
+        for (const c of conns) c.destroy();
+        void io.close(() => resolve());
       }),
   };
 }
