@@ -14,7 +14,7 @@ import { QueueApi } from './api/client';
 import { arrivalsOverMs, holdersLeaveMs, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
 import { initParameterErrors, randomUuid } from './env';
 import { CheckIns } from './flow/checkin';
-import { announceStart, watchDisruption } from './flow/disruption';
+import { announceStart, watchDisruption, withinDisruption } from './flow/disruption';
 import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
 import { runProbe } from './flow/watcher';
@@ -176,7 +176,11 @@ export function defineScenario(spec: ScenarioSpec) {
     let watching = true;
     const deadline = data.startAt + maxRunMs(cfg);
     const side = Promise.all([
-      runServerSampler({ cfg: server, redis: client, done: () => !watching, deadline, log: limitedLog(3 + 2 * server.sources.length) }),
+      runServerSampler({
+        cfg: server, redis: client, done: () => !watching, deadline, log: limitedLog(3 + 2 * server.sources.length),
+        // A source restarted by the run's own disruption is down on purpose until the recovery bound.
+        downExcused: (now) => withinDisruption(cfg.recoveryMaxMs, now),
+      }),
       runLiveLine({ cfg, server, startAt: data.startAt, done: () => !watching, deadline, state: live }),
       // The restart scenario's disruption, as the disruptor reports it (tools/disruptor.ts).
       cfg.disruptStatusUrl === '' ? Promise.resolve() : watchDisruption(cfg.disruptStatusUrl, deadline, (m) => console.warn(m)),

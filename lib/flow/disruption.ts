@@ -36,11 +36,37 @@ export function announceStart(url: string, startAt: number, log: (m: string) => 
   return false;
 }
 
+// What this VU (the probe VU, which watches) last read of the disruption, for the
+// server sampler and the stall check beside it: a room process that is down
+// while it is restarted on purpose is the disruption, not a failure of theirs.
+let lastRead: DisruptionStatus | undefined;
+
+/**
+ * When the disruption began, as far as this VU knows: its start once the
+ * disruptor reports one, else its planned instant once that has passed;
+ * undefined before it (and in every VU but the probe VU).
+ */
+export function disruptionBegunAt(now = Date.now()): number | undefined {
+  const s = lastRead;
+  if (s === undefined) return undefined;
+  if (typeof s.startedAt === 'number') return s.startedAt;
+  if (s.state === 'scheduled' && typeof s.plannedAt === 'number' && now >= s.plannedAt) return s.plannedAt;
+  return undefined;
+}
+
+/** True while `now` is within `windowMs` of the disruption's start (the recovery bound). */
+export function withinDisruption(windowMs: number, now = Date.now()): boolean {
+  const begun = disruptionBegunAt(now);
+  return begun !== undefined && now >= begun && now <= begun + windowMs;
+}
+
 function read(url: string): Promise<DisruptionStatus | undefined> {
   return http.asyncRequest('GET', url, null, { timeout: REQUEST_TIMEOUT, tags: { name: 'disruptor' }, responseCallback: http.expectedStatuses(200) }).then((res) => {
     if (res.status !== 200 || typeof res.body !== 'string') return undefined;
     try {
-      return JSON.parse(res.body) as DisruptionStatus;
+      const status = JSON.parse(res.body) as DisruptionStatus;
+      lastRead = status;
+      return status;
     } catch {
       return undefined;
     }

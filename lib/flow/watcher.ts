@@ -12,6 +12,7 @@ import type { QueueProbe } from '../redis/probe';
 import { createSocketIO, type SocketIOClient } from '../socketio';
 import type { LiveState } from '../server/live';
 import { sleepMs } from './time';
+import { withinDisruption } from './disruption';
 
 export interface ProbeContext {
   cfg: RunConfig;
@@ -171,7 +172,8 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
       }
       peak.depth = Math.max(peak.depth, c.depth);
       peak.active = Math.max(peak.active, c.active);
-      if (looksStalled(c, ctx.cfg.queueThreshold)) {
+      // While the run's own disruption restarts the room (up to its recovery bound), a pause is the disruption's.
+      if (looksStalled(c, ctx.cfg.queueThreshold) && !withinDisruption(ctx.cfg.recoveryMaxMs)) {
         if (stalledSince === 0) stalledSince = Date.now();
         if (Date.now() - stalledSince > 2 * ctx.cfg.processorIntervalMs) metrics.stalledSamples.add(1);
       } else {

@@ -28,6 +28,8 @@ export const serverMetrics = {
   samples: new Counter('queue_server_samples'),
   /** scrapes that failed, tagged by source and kind (network, redirect, status, format, empty, redis) */
   scrapeErrors: new Counter('queue_server_scrape_errors'),
+  /** scrapes that got no answer while the run's own disruption restarted the source (restart scenario), tagged by source: expected, not judged */
+  scrapesDown: new Counter('queue_server_scrape_down'),
   /** configured sources that never answered in the run, tagged by source */
   samplesMissing: new Counter('queue_server_samples_missing'),
   /** Redis INFO: used_memory, bytes */
@@ -74,6 +76,24 @@ export interface SamplerContext {
   /** Hard stop (the run's bound). */
   deadline: number;
   log: (message: string) => void;
+  /**
+   * The restart scenario: whether a source that gives no answer now may be
+   * down because the run restarts it on purpose. Such a failure is counted in
+   * queue_server_scrape_down, not as a failed scrape.
+   */
+  downExcused?: (now: number) => boolean;
+}
+
+/** A failed scrape that the run's own disruption explains: counted apart, said once. */
+function excusedDown(name: string, ctx: SamplerContext, warned: Set<string>): boolean {
+  if (ctx.downExcused === undefined || !ctx.downExcused(Date.now())) return false;
+  serverMetrics.scrapesDown.add(1, { source: name });
+  const key = `down:${name}`;
+  if (!warned.has(key)) {
+    warned.add(key);
+    ctx.log(`server source ${name} did not answer during the run's disruption (it is being restarted): counted in queue_server_scrape_down, not as a failed scrape.`);
+  }
+  return true;
 }
 
 const TAG = { source: '' };
@@ -89,6 +109,7 @@ async function scrape(src: ServerSource, track: SourceTrack, ctx: SamplerContext
   const location = (res.headers as Record<string, string> | undefined)?.Location;
   const s = readScrape({ status: res.status, body: typeof res.body === 'string' ? res.body : null, error: res.error, ...(location !== undefined ? { location } : {}) });
   const tags = { ...TAG, source: src.name };
+  if (!s.ok && s.kind === 'network' && excusedDown(src.name, ctx, warned)) return;
   if (!s.ok) {
     track.failed++;
     failedScrapes++;
@@ -122,6 +143,7 @@ async function redisInfo(ctx: SamplerContext, first: { rejected?: number; evicte
   try {
     text = String(await ctx.redis.sendCommand('INFO'));
   } catch (err) {
+    if (excusedDown('redis', ctx, warned)) return;
     failedScrapes++;
     serverMetrics.scrapeErrors.add(1, { source: 'redis', kind: 'redis' });
     if (!warned.has('redis')) {

@@ -94,8 +94,14 @@ function assertPassedWithRecovery(r: Ran): void {
 const T = { timeout: 300_000 };
 
 describe('restart: the correct room survives', () => {
-  it('DISRUPT=process, 1 room process: passes, with the recovery times', T, async () => {
-    assertPassedWithRecovery(await runScenario('restart', { TARGET_PROCESSES: '1' }));
+  it('DISRUPT=process, 1 room process: passes, with the recovery times; the room\'s /metrics, sampled every 250 ms, is down on purpose, not failed', T, async () => {
+    const r = await runScenario('restart', { TARGET_PROCESSES: '1', SERVER_SAMPLE_MS: '250' });
+    assertPassedWithRecovery(r);
+    // make passes the room's /metrics (docs/server-metrics.md): scrapes while the killed process is away
+    // are the disruption's (queue_server_scrape_down), never a failed scrape of the server rules.
+    assert.equal(value(r, 'queue_server_scrape_errors', 'count') ?? 0, 0, r.out.slice(-4000));
+    assert.ok((value(r, 'queue_server_scrape_down', 'count') ?? 0) > 0, `a scrape met the killed process\n${r.out.slice(-4000)}`);
+    assert.match(r.out, /server source room did not answer during the run's disruption/);
   });
 
   it('DISRUPT=process, 2 room processes (process 0, the processor, killed): passes', T, async () => {
