@@ -1,56 +1,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import { SocketIOClient, SocketIOError, socketUrl, watchedSockets, type SocketIODeps, type WebSocketCtor, type WebSocketParams } from './client';
+import { SocketIOClient, SocketIOError, socketUrl, watchedSockets, type SocketIODeps } from './client';
 import { ProtocolError } from './codec';
 import { startSioServer, startBlackhole, type SioServer, type BlackholeServer } from '../../test/support/sio-server';
 import { freePort } from '../../test/support/redis';
+import { trackedDeps, within } from '../../test/support/sio-client-deps';
 
-// ws's constructor is (url, protocols?, options?); k6's is (url, null, params). Adapt.
-class NodeWebSocket extends WebSocket {
-  constructor(url: string, _protocols: null, params: WebSocketParams) {
-    super(url, params.headers ? { headers: params.headers } : {});
-  }
-}
-
-/** Node timers behind a ledger, so a test can assert that nothing the client started is still pending. */
-function trackedDeps(): { deps: SocketIODeps; live: Set<unknown> } {
-  const live = new Set<unknown>();
-  const deps: SocketIODeps = {
-    WebSocket: NodeWebSocket as unknown as WebSocketCtor,
-    setTimeout(fn, ms) {
-      const handle: NodeJS.Timeout = setTimeout(() => {
-        live.delete(handle);
-        fn();
-      }, ms);
-      live.add(handle);
-      return handle;
-    },
-    clearTimeout(handle) {
-      live.delete(handle);
-      clearTimeout(handle as NodeJS.Timeout);
-    },
-    setInterval(fn, ms) {
-      const handle = setInterval(fn, ms);
-      live.add(handle);
-      return handle;
-    },
-    clearInterval(handle) {
-      live.delete(handle);
-      clearInterval(handle as NodeJS.Timeout);
-    },
-  };
-  return { deps, live };
-}
-
-/** Every wait in these tests is bounded. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,62 +4,15 @@
 // what happens to emits, acks and waits while disconnected.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import { DEFAULT_RECONNECTION, SocketIOClient, SocketIOError, reconnectDelayMs, watchedSockets, type SocketIODeps, type SocketIOOptions, type WebSocketCtor, type WebSocketParams } from './client';
+import { DEFAULT_RECONNECTION, SocketIOClient, SocketIOError, reconnectDelayMs, watchedSockets, type SocketIODeps, type SocketIOOptions } from './client';
 import { startSioServer, type SioServer } from '../../test/support/sio-server';
 import { freePort } from '../../test/support/redis';
+import { trackedDeps, within } from '../../test/support/sio-client-deps';
 
 // socket.io-client's backoff, the one its Manager uses: not among the package's exports, so loaded by its path.
 const { Backoff } = (await import(new URL('../../node_modules/socket.io-client/build/esm/contrib/backo2.js', import.meta.url).href)) as {
   Backoff: new (opts: { min: number; max: number; jitter: number }) => { duration(): number };
 };
-
-class NodeWebSocket extends WebSocket {
-  constructor(url: string, _protocols: null, params: WebSocketParams) {
-    super(url, params.headers ? { headers: params.headers } : {});
-  }
-}
-
-/** Node timers behind a ledger; every setTimeout's delay is recorded, so the backoff can be read without timing anything. */
-function trackedDeps(random?: () => number): { deps: SocketIODeps; live: Set<unknown>; delays: number[] } {
-  const live = new Set<unknown>();
-  const delays: number[] = [];
-  const deps: SocketIODeps = {
-    WebSocket: NodeWebSocket as unknown as WebSocketCtor,
-    setTimeout(fn, ms) {
-      delays.push(ms);
-      const handle: NodeJS.Timeout = setTimeout(() => {
-        live.delete(handle);
-        fn();
-      }, ms);
-      live.add(handle);
-      return handle;
-    },
-    clearTimeout(handle) {
-      live.delete(handle);
-      clearTimeout(handle as NodeJS.Timeout);
-    },
-    setInterval(fn, ms) {
-      const handle = setInterval(fn, ms);
-      live.add(handle);
-      return handle;
-    },
-    clearInterval(handle) {
-      live.delete(handle);
-      clearInterval(handle as NodeJS.Timeout);
-    },
-  };
-  if (random !== undefined) deps.random = random;
-  return { deps, live, delays };
-}
-
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
