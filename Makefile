@@ -71,7 +71,7 @@ test-restart: install
 	K6_SUMMARY="$${K6_SUMMARY:-local}" node tools/build.mjs
 	RESTART_MATRIX=1 node --import tsx --test --test-concurrency=1 test/e2e/restart.test.ts
 
-## threshold-overflow | processing-rate | mass-burst | reconnect | check-race: run that scenario by name (INSTANCES=N splits it)
+## threshold-overflow | processing-rate | mass-burst | reconnect | check-race | restart: run that scenario by name (INSTANCES=N splits it)
 $(SCENARIOS): build
 	bash tools/run-scenario.sh $@
 
