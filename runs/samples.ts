@@ -14,6 +14,10 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
 /** One sample: epoch milliseconds, value, and the metadata/tags the caller kept. */
+import { InputError, describeFsError } from './errors.ts';
+
+export { InputError, describeFsError };
+
 export interface SamplePoint {
   t: number;
   v: number;
@@ -52,14 +56,6 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 const POINT_PREFIX = '{"metric":"';
 const MAX_MALFORMED_EXAMPLES = 5;
 
-/** An unreadable input file: the CLI prints the message as one line. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
-
 export function emptySampleSet(): SampleSet {
   return { points: new Map(), types: new Map(), files: [], lines: 0, kept: 0, ignored: 0, malformed: 0, malformedAt: [], warnings: [] };
 }
@@ -74,14 +70,6 @@ async function isGzip(path: string): Promise<boolean> {
   } finally {
     await fh.close();
   }
-}
-
-export function describeFsError(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory, expected a file';
-  return err instanceof Error ? err.message : String(err);
 }
 
 // Big reads: a 10,000-user run is ~100 MB of JSON; 16 KB chunks cost more in

@@ -12,7 +12,7 @@ import { judgedView } from '../lib/rules/judge.ts';
 import { DEFAULT_SUMMARY_TREND_STATS } from '../lib/rules/trend-stats.ts';
 import { textSummary } from '../lib/summary/text.ts';
 import type { SummaryData } from '../lib/summary/types.ts';
-import { runPrefixOf, summariesFromDirectory, summariesFromFile, summariesFromLog, type LogRead } from './inputs.ts';
+import { runPrefixOf, summariesFromDirectory, summariesFromFile, summariesFromLog, type LogRead } from '../runs/instances.ts';
 import { InputError, type InstanceSummary } from './types.ts';
 import { buildVerdict, type Verdict } from './verdict.ts';
 

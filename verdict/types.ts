@@ -3,44 +3,11 @@
 // run"); the verdict merges the instances' data and judges the run's
 // thresholds on it, and writes data of the same shape as one run's
 // handleSummary data, with a `queue_k6` that says how the verdict was reached.
-import type { NotInForce, Rule } from '../lib/rules/build.ts';
-import type { RuleOutcome } from '../lib/rules/judge.ts';
 import type { SummaryData } from '../lib/summary/types.ts';
 
-/** `queue_k6` as each instance writes it (format 1). */
-export interface RunMeta {
-  format: number;
-  runId: string;
-  scenario: string;
-  eventId: string | null;
-  k6Version: string | null;
-  /** INSTANCES: how many instances the run was split into; 1 = unsplit. */
-  instances: number;
-  /** This instance's --execution-segment, e.g. '1/4:2/4'; null when unsplit. */
-  segment: string | null;
-  params: Record<string, string | number | boolean | null>;
-  vars: Record<string, number>;
-  /** The whole run's thresholds in k6 syntax (what one unsplit run judges). */
-  thresholds: Record<string, string[]>;
-  notes: string[];
-  startAt: number | null;
-  /** Format 2: the whole run's rules with their needs (lib/rules/build.ts), judged again on the merged data. */
-  rulePlan?: { rules: Rule[]; notInForce: NotInForce[] };
-  /** Format 2: each rule's outcome in this summary. */
-  rules?: RuleOutcome[];
-}
-
-/**
- * One instance's summary. From a `<prefix>.json` file all of handleSummary's
- * data; from a `QUEUE_K6_PARTIAL` log line only metrics, state and options
- * (no root_group).
- */
-export interface InstanceSummary {
-  meta: RunMeta;
-  data: Pick<SummaryData, 'metrics' | 'state' | 'options'> & Partial<Pick<SummaryData, 'root_group'>>;
-  /** Where it came from, for messages: a file path or `stdin line 12`. */
-  source: string;
-}
+export type { InstanceSummary, RunMeta } from '../runs/instances.ts';
+import type { RunMeta } from '../runs/instances.ts';
+export { InputError } from '../runs/errors.ts';
 
 /** How one threshold of the run was decided. */
 export type Basis =
@@ -104,9 +71,3 @@ export type MergedMeta = RunMeta & { verdict: VerdictMeta };
 export type MergedData = SummaryData & { queue_k6: MergedMeta };
 
 /** Bad input: the CLI prints the message and exits 2. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}

@@ -2,7 +2,7 @@
 // shared/k6-reference/summary-data.json ("handleSummary's data") plus the
 // queue_k6 block of the shared contract, small enough to check by hand.
 import type { SummaryMetric } from '../../lib/summary/types.ts';
-import { PARTIAL_MARKER } from '../../verdict/inputs.ts';
+import { PARTIAL_MARKER } from '../../runs/instances.ts';
 import type { InstanceSummary, RunMeta } from '../../verdict/types.ts';
 
 export const counter = (count: number, rate = 0): SummaryMetric => ({ type: 'counter', contains: 'default', values: { count, rate } });

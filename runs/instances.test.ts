@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PARTIAL_MARKER, runPrefixOf, summariesFromDirectory, summariesFromFile, summariesFromLog } from './inputs.ts';
+import { PARTIAL_MARKER, runPrefixOf, summariesFromDirectory, summariesFromFile, summariesFromLog } from './instances.ts';
 import { correctHalves, counter, instance, partialLine } from '../test/support/verdict-fixtures.ts';
-import { InputError } from './types.ts';
+import { InputError } from './errors.ts';
 
 test('marker lines are found anywhere in a line, kubectl prefixes included; other lines are ignored', () => {
   const [a, b] = correctHalves();
