@@ -7,7 +7,8 @@
 // Each scenario runs at its defaults and at the edges of its parameters:
 // DWELL_MS above the processor interval, ARRIVAL_DELAY_MS=0, USERS_PER_VU=1
 // and 200, HTTP_CONCURRENCY=1 and 100. The bar is no false alarm: exit 0,
-// every threshold passed, and no rule left "not judged".
+// every threshold passed, and no rule left "not judged", the server's rules
+// included (the room's /metrics is sampled, as under make).
 //
 // Cost: USERS is cut to a small number wherever the scenario's point allows
 // (EDGE_USERS); one run per case, one case at a time: 31 runs of 12 to 53 s,
@@ -142,7 +143,8 @@ CASES.forEach((c, k) => {
         threshold: d.queueThreshold,
         intervalMs: d.processorIntervalMs,
         phaseMs: 'random',
-        env: c.env,
+        // The room's /metrics, as make passes it: the server rules are judged too (docs/server-metrics.md).
+        env: { SERVER_METRICS_URLS: 'room={API_URL}/metrics', ...c.env },
         spread,
         timeoutMs: 400_000,
       });
