@@ -109,24 +109,27 @@ const T = { timeout: 300_000 };
 const REPLAY_SETUP = { TARGET_PROCESSES: '2', DISRUPT_PROCESS: '0', QUEUE_THRESHOLD: '8', DWELL_MS: '6000', DISRUPT_AT_MS: '8500' };
 
 // no-reannounce's set-up: process 1 of 2 killed, the one that does NOT run the processor, so admissions
-// go on while its sockets are away. 100 users in one VU (so no cross-VU settle wait), threshold 8,
-// interval 250 ms, no dwell: from about 4.7 s (its runs in issue 28b) the queue is admitted as fast as
-// users leave (each leaves as soon as it is told), about 20 a second, so at the kill (7 s, leaving 2 s
-// for a loaded machine to start admitting) about 45 are still queued. The killed process's sockets are away
-// at least 500 ms (socket.io-client's first reconnection delay, 1 s - 50 %), i.e. at least two ticks
-// with free slots and a queue: the users admitted then whose sockets were on process 1 (about half,
-// round-robin) hear their admission nowhere (the broadcast went to a dead process), find themselves
-// active on their return, and wait in vain for a re-announcement: told:never. Those users keep
-// their slots until NOTIFY_GRACE_MS has passed, so up to the threshold of them are caught.
+// go on while its sockets are away. 150 users in one VU (so no cross-VU settle wait), threshold 8,
+// interval 250 ms, no dwell: the users admitted at once leave together after the arrivals (3.75 s) plus
+// an interval and 500 ms, i.e. from 4.5 s, and admissions then run at up to 8 a tick (32 a second; each
+// user leaves as soon as it is told). So at the kill (7.5 s) at most 8 + 3 s x 32 = 104 are through and at
+// least 46 still queued, more than the two ticks (16 users) the argument below needs (in issue 28b's runs the
+// first admission came about 5.9 s in, 56 were through at the kill, 86 queued; a loaded machine has
+// 1.6 s before the kill to start admitting). The killed process's sockets are away at least 500 ms
+// (socket.io-client's first reconnection delay, 1 s - 50 %), i.e. at least two ticks with free slots
+// and a queue: the users admitted then whose sockets were on process 1 (about half: the primary hands
+// connections round-robin) hear their admission nowhere (the broadcast went to a dead process), find
+// themselves active on their return, and wait in vain for a re-announcement: told:never. Those users
+// keep their slots until NOTIFY_GRACE_MS has passed, so up to the threshold of them are caught.
 const NO_REANNOUNCE_SETUP = {
   TARGET_PROCESSES: '2',
   DISRUPT_PROCESS: '1',
-  USERS: '100',
-  USERS_PER_VU: '100',
+  USERS: '150',
+  USERS_PER_VU: '150',
   QUEUE_THRESHOLD: '8',
   QUEUE_PROCESSOR_INTERVAL: '250',
   DWELL_MS: '0',
-  DISRUPT_AT_MS: '7000',
+  DISRUPT_AT_MS: '7500',
 };
 
 describe('restart: the correct room survives', () => {
