@@ -14,7 +14,7 @@ import { QueueApi } from './api/client';
 import { arrivalsOverMs, holdersLeaveMs, loadConfig, maxRunMs, vusFor, type RunConfig, type ScenarioDefaults, type ScenarioShape } from './config';
 import { initParameterErrors, randomUuid } from './env';
 import { CheckIns } from './flow/checkin';
-import { announceStart, watchDisruption, withinDisruption } from './flow/disruption';
+import { announceStart, plannedDisruption, watchDisruption, withinDisruption } from './flow/disruption';
 import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
 import { runProbe } from './flow/watcher';
@@ -83,7 +83,12 @@ export function defineScenario(spec: ScenarioSpec) {
   const probesOn = cfg.redisUrl !== '';
   const split = cfg.instances > 1;
   const maxDuration = `${Math.ceil(maxRunMs(cfg) / 1000)}s`;
-  const api = new QueueApi(cfg.apiUrl, { timeoutMs: cfg.httpTimeoutMs });
+  // The planned disruption's window (restart), set once setup's start is known: calls ride it out.
+  let disruption: { from: number; until: number } | undefined;
+  const api = new QueueApi(cfg.apiUrl, {
+    timeoutMs: cfg.httpTimeoutMs,
+    duringDisruption: () => disruption !== undefined && Date.now() >= disruption.from && Date.now() <= disruption.until,
+  });
   // Each source's lag and CPU stay in the summary, so the diagnosis can name a saturated process.
   const thresholds = { ...serverThresholds(server.sources), ...plan.thresholds };
   // One queue_positions series per position only where a rule reads them (scenarios 1 and 5):
@@ -137,6 +142,7 @@ export function defineScenario(spec: ScenarioSpec) {
   }
 
   async function users(data: SetupData): Promise<void> {
+    disruption = plannedDisruption(cfg, data.startAt);
     const batch = exec.scenario.iterationInTest; // 0.. across all instances of a distributed run
     const first = batch * cfg.usersPerVu;
     const last = Math.min(cfg.users, first + cfg.usersPerVu);
@@ -167,6 +173,7 @@ export function defineScenario(spec: ScenarioSpec) {
   }
 
   async function probe(data: SetupData): Promise<void> {
+    disruption = plannedDisruption(cfg, data.startAt);
     const log = limitedLog(3);
     const password = await userPassword(secretsModule(), __ENV);
     // One Redis client for the watch and the server's INFO (the probe's own).

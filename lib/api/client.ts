@@ -72,10 +72,20 @@ function parse<T>(op: string, url: string, res: RefinedResponse<ResponseType | u
   }
 }
 
-export interface ApiOptions { timeoutMs?: number }
+export interface ApiOptions {
+  timeoutMs?: number;
+  /**
+   * True while the run's own disruption may have the room down (the restart
+   * scenario, or DISRUPT in another): then every call rides out a transient
+   * failure, retrying every DISRUPTION_RETRY_MS for as long as this says so,
+   * as a user clicks again while the site restarts.
+   */
+  duringDisruption?: () => boolean;
+}
 
 const IDEMPOTENT = new Set(['status', 'leave']);
 const RETRY_DELAYS_MS = [0, 1000, 3000];
+const DISRUPTION_RETRY_MS = 500;
 
 function isTransient(res: { status: number; error_code: number }): boolean {
   return res.status === 503 || (res.status === 0 && kindOf(0, res.error_code) === 'unreachable');
@@ -87,9 +97,11 @@ function pause(ms: number): Promise<void> {
 
 export class QueueApi {
   private readonly timeout: string;
+  private readonly duringDisruption: () => boolean;
 
   constructor(readonly baseUrl: string, opts: ApiOptions = {}) {
     this.timeout = `${opts.timeoutMs ?? 60_000}ms`;
+    this.duringDisruption = opts.duringDisruption ?? (() => false);
   }
 
   /** `ok`: the answers to parse; `expected`: answers that are not failures for k6's http_req_failed either. */
@@ -108,8 +120,12 @@ export class QueueApi {
     // failure: a pooled connection the server just closed (reset, EOF), or a 503
     // from a waiting room whose store is briefly unavailable. A leave that is lost
     // keeps a slot taken and would starve the queue for the rest of the run.
-    for (let attempt = 0; IDEMPOTENT.has(op) && attempt < RETRY_DELAYS_MS.length && isTransient(res); attempt++) {
-      await pause(RETRY_DELAYS_MS[attempt]);
+    // While the run restarts the room on purpose, every call does (check and the
+    // logins are idempotent in the contract: a repeated check answers the same place).
+    for (let attempt = 0; isTransient(res); attempt++) {
+      if (this.duringDisruption()) await pause(DISRUPTION_RETRY_MS);
+      else if (IDEMPOTENT.has(op) && attempt < RETRY_DELAYS_MS.length) await pause(RETRY_DELAYS_MS[attempt]);
+      else break;
       res = await send();
     }
     if (!ok.includes(res.status)) throw errorFrom(op, url, res);

@@ -6,6 +6,7 @@
 // restart need it); one that did not is queue_disruptions_failed and one line
 // saying why, and those rules are then not judged.
 import http from 'k6/http';
+import type { RunConfig } from '../config';
 import { addWithMetadata, metrics } from '../metrics';
 import { sleepMs } from './time';
 
@@ -52,6 +53,17 @@ export function disruptionBegunAt(now = Date.now()): number | undefined {
   if (typeof s.startedAt === 'number') return s.startedAt;
   if (s.state === 'scheduled' && typeof s.plannedAt === 'number' && now >= s.plannedAt) return s.plannedAt;
   return undefined;
+}
+
+/**
+ * Any VU: the planned disruption's window, from its planned instant to the
+ * recovery bound after it; undefined when the run plans none. Known to every
+ * VU from the run's parameters and setup's start, without the disruptor.
+ */
+export function plannedDisruption(cfg: Pick<RunConfig, 'disruptAtMs' | 'disruptStatusUrl' | 'recoveryMaxMs'>, startAt: number): { from: number; until: number } | undefined {
+  if (cfg.disruptAtMs <= 0 || cfg.disruptStatusUrl === '') return undefined;
+  const from = startAt + cfg.disruptAtMs;
+  return { from, until: from + cfg.recoveryMaxMs };
 }
 
 /** True while `now` is within `windowMs` of the disruption's start (the recovery bound). */
