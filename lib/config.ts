@@ -1,7 +1,9 @@
 // One loader for a run's parameters. Order: the scenario's defaults (the Tiketi
 // guide's numbers) < the environment (`k6 run -e USERS=100 ...`). Everything the
 // thresholds need is derived here, in one place, from those parameters.
-import { type Env, httpUrl, int, oneOf, optionalStr, redisUrl, str, uuid } from './env';
+import { ConfigError, type Env, httpUrl, int, num, oneOf, optionalStr, redisUrl, str, uuid } from './env';
+import { arrivalTimes, loadEndMs, rampPlanError, requirementAtMs, type RampPlan } from './capacity/schedule';
+import type { CapacityBounds } from './capacity/windows';
 
 export interface ScenarioDefaults {
   users: number;
@@ -19,6 +21,25 @@ export interface ScenarioDefaults {
   holders?: number;
   /** Scenario 7 (restart): when the room is disrupted, ms after the first arrival (DISRUPT_AT_MS). */
   disruptAtMs?: number;
+  /** Scenario 6 (capacity): the ramp (START_RATE, MAX_RATE, RAMP_S) and the window (WINDOW_S). */
+  startRate?: number;
+  maxRate?: number;
+  rampS?: number;
+  windowS?: number;
+}
+
+/** Scenario 6 (capacity): the ramp, the requirement and the windows' bounds (docs/capacity.md). */
+export interface CapacityConfig {
+  plan: RampPlan;
+  bounds: CapacityBounds;
+  /** Each user's arrival, ms after the first (0-based by user); its length is the run's users. */
+  arrivals: number[];
+  /** When the users still in the room leave and the run ends, ms after the first arrival. */
+  loadEndMs: number;
+  /** When the requirement is reached, ms after the first arrival; undefined without one. */
+  requirementAtMs: number | undefined;
+  /** WAIT_MAX_MS: a queued user not admitted within it waited past its bound. */
+  waitMaxMs: number;
 }
 
 /** How the scenario drives its users, fixed by the scenario file (not by the environment). */
@@ -27,6 +48,8 @@ export interface ScenarioShape {
   race?: boolean;
   /** Queued users wait for their admission (true everywhere but check-race, where they leave once their state is checked). */
   waitForAdmission?: boolean;
+  /** Scenario 6: arrivals on a ramp until something breaks (lib/capacity/). */
+  capacity?: boolean;
 }
 
 export interface RunConfig {
@@ -99,6 +122,8 @@ export interface RunConfig {
   recoveryMaxMs: number;
   /** The bound on the sockets' return: from the disruption to the last dropped socket back (SOCKETS_BACK_MAX_MS). */
   socketsBackMaxMs: number;
+  /** Scenario 6 (capacity) only. */
+  capacity?: CapacityConfig;
 }
 
 // No secret is read here: this runs in k6's init context, which `k6 inspect` and
@@ -106,7 +131,10 @@ export interface RunConfig {
 // time (lib/secrets.ts), and nothing here depends on whether one is set.
 export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: Env, shape: ScenarioShape = {}): RunConfig {
   const apiUrl = httpUrl(env, 'API_URL', 'http://localhost:3001');
-  const users = int(env, 'USERS', defaults.users, { min: 1, max: 1_000_000 });
+  const usersCap = int(env, 'USERS', defaults.users, { min: 1, max: 1_000_000 });
+  const capacity = shape.capacity === true ? loadCapacity(env, defaults, usersCap) : undefined;
+  // A capacity run with a requirement ends once it is held: fewer users than USERS arrive.
+  const users = capacity !== undefined ? Math.max(1, capacity.arrivals.length) : usersCap;
   const queueThreshold = int(env, 'QUEUE_THRESHOLD', defaults.queueThreshold, { min: 1 });
   const reconnectUsers = int(env, 'RECONNECT_USERS', defaults.reconnectUsers ?? 0, { min: 0, max: users });
   const usersPerVu = int(env, 'USERS_PER_VU', 50, { min: 1, max: 5000 });
@@ -152,7 +180,43 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
     disruptStatusUrl: env.DISRUPT_STATUS_URL === undefined || env.DISRUPT_STATUS_URL.trim() === '' ? '' : httpUrl(env, 'DISRUPT_STATUS_URL', ''),
     recoveryMaxMs: int(env, 'RECOVERY_MAX_MS', 15_000, { min: 1 }),
     socketsBackMaxMs: int(env, 'SOCKETS_BACK_MAX_MS', 20_000, { min: 1 }),
+    ...(capacity !== undefined ? { capacity } : {}),
   };
+}
+
+/** The capacity scenario's parameters; a contradiction among them is one line (exit 107). */
+function loadCapacity(env: Env, d: ScenarioDefaults, users: number): CapacityConfig {
+  const startRate = num(env, 'START_RATE', d.startRate ?? 5, { above: 0, max: 100_000 });
+  const maxRate = num(env, 'MAX_RATE', d.maxRate ?? 50, { above: 0, max: 100_000 });
+  const rampS = num(env, 'RAMP_S', d.rampS ?? 60, { min: 0, max: 86_400 });
+  const windowS = num(env, 'WINDOW_S', d.windowS ?? 10, { above: 0, max: 3600 });
+  const requiredUsers = env.REQUIRED_USERS === undefined || env.REQUIRED_USERS.trim() === '' ? undefined : int(env, 'REQUIRED_USERS', 0, { min: 1, max: 1_000_000 });
+  const requiredRate = env.REQUIRED_RATE === undefined || env.REQUIRED_RATE.trim() === '' ? undefined : num(env, 'REQUIRED_RATE', 0, { above: 0, max: 100_000 });
+  const plan: RampPlan = { startRate, maxRate, rampMs: Math.round(rampS * 1000), users, windowMs: Math.round(windowS * 1000), requiredUsers, requiredRate };
+  const error = rampPlanError(plan);
+  if (error !== undefined) throw new CapacityParameterError(error);
+  const bounds: CapacityBounds = {
+    windowMs: plan.windowMs,
+    minSamples: int(env, 'MIN_SAMPLES', 20, { min: 1, max: 100_000 }),
+    holdSteps: int(env, 'HOLD_STEPS', 2, { min: 1, max: 600 }),
+    connectP95MaxMs: int(env, 'CONNECT_P95_MAX_MS', 1000, { min: 1 }),
+    errorRateMax: num(env, 'ERROR_RATE_MAX', 0.05, { min: 0, max: 1 }),
+    waitLateRateMax: num(env, 'WAIT_LATE_RATE_MAX', 0.05, { min: 0, max: 1 }),
+    serverLagMaxMs: int(env, 'SERVER_LAG_MAX_MS', 300, { min: 1 }),
+    arrivalLagMaxMs: int(env, 'ARRIVAL_LAG_MAX_MS', 1000, { min: 1 }),
+  };
+  const arrivals = arrivalTimes(plan);
+  const waitMaxMs = int(env, 'WAIT_MAX_MS', 60_000, { min: 1 });
+  return { plan, bounds, arrivals, loadEndMs: loadEndMs(plan, arrivals), requirementAtMs: requirementAtMs(plan), waitMaxMs };
+}
+
+/** A contradiction among the capacity parameters (MAX_RATE below START_RATE, ...): one line at init. */
+export class CapacityParameterError extends ConfigError {
+  constructor(message: string) {
+    super('', '', '');
+    this.message = message;
+    this.name = 'CapacityParameterError';
+  }
 }
 
 export function expectedImmediate(c: RunConfig): number {
@@ -165,6 +229,7 @@ export function expectedQueued(c: RunConfig): number {
 
 /** Time from the run's start to the last check: the last arrival, or check-race's shared instant. */
 export function arrivalSpanMs(c: RunConfig): number {
+  if (c.capacity !== undefined) return c.capacity.loadEndMs;
   return c.race ? c.raceAtMs : (c.users - 1) * c.arrivalDelayMs;
 }
 
@@ -202,6 +267,8 @@ export function admissionTimeoutMs(c: RunConfig, position: number): number {
 
 /** Longest a whole run may take: every wait inside it is shorter. */
 export function maxRunMs(c: RunConfig): number {
+  // Capacity: every user still in the room leaves at the load's end; only its calls' timeouts are left.
+  if (c.capacity !== undefined) return c.capacity.loadEndMs + checkInTimeoutMs(c) + c.notifyGraceMs + 2 * c.httpTimeoutMs + 30_000;
   const worstPosition = Math.max(1, expectedQueued(c));
   return arrivalSpanMs(c) + checkInTimeoutMs(c) + admissionTimeoutMs(c, worstPosition) + c.notifyGraceMs + Math.max(c.dwellMs, c.holders > 0 ? holdersLeaveMs(c) : 0) + c.httpTimeoutMs + 30_000;
 }

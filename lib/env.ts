@@ -70,6 +70,19 @@ export function int(env: Env, name: string, fallback: number, opts: { min?: numb
   return n;
 }
 
+/** A decimal number (rates: 0.5 arrivals per second). */
+export function num(env: Env, name: string, fallback: number, opts: { min?: number; max?: number; above?: number } = {}): number {
+  const v = raw(env, name);
+  if (v === undefined) return fallback;
+  const min = opts.min ?? 0;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  const range = opts.above !== undefined ? `a number above ${opts.above}${max === Number.MAX_SAFE_INTEGER ? '' : ` and at most ${max}`}` : max === Number.MAX_SAFE_INTEGER ? `a number >= ${min}` : `a number from ${min} to ${max}`;
+  if (!/^-?(\d+\.?\d*|\.\d+)$/.test(v)) throw new ConfigError(name, range, v);
+  const n = Number(v);
+  if (n < min || n > max || (opts.above !== undefined && n <= opts.above)) throw new ConfigError(name, range, v);
+  return n;
+}
+
 export function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const v = raw(env, name);
   if (v === undefined) return fallback;

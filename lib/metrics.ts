@@ -122,8 +122,16 @@ export function addWithMetadata(metric: Metric, value: number, metadata: Record<
 export { VIOLATION_KINDS, type ViolationKind } from './redis/invariants';
 import type { ViolationKind } from './redis/invariants';
 
+let violationHook: ((kind: ViolationKind, count: number) => void) | undefined;
+
+/** Hears every violation this VU counts (the capacity scenario's windows: lib/capacity/monitor.ts). */
+export function onViolation(hook: ((kind: ViolationKind, count: number) => void) | undefined): void {
+  violationHook = hook;
+}
+
 export function violation(kind: ViolationKind, count = 1): void {
   metrics.violations.add(count, { kind });
+  if (violationHook !== undefined) violationHook(kind, count);
 }
 
 /** What an invariant's rule is judged on: how many times it was checked. */

@@ -17,6 +17,9 @@ import { CheckIns } from './flow/checkin';
 import { announceStart, plannedDisruption, watchDisruption, withinDisruption } from './flow/disruption';
 import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
+import { runCapacityUser } from './flow/capacity';
+import { observe, startMonitor } from './capacity/monitor';
+import { onViolation } from './metrics';
 import { runProbe } from './flow/watcher';
 import { secretsModule } from './k6/modules';
 import { metrics } from './metrics';
@@ -58,6 +61,12 @@ const isPositionKey = (key: string): boolean => key.startsWith('queue_positions{
  */
 const PROBE_MAX_IN_FLIGHT = 8;
 
+/** A violation counted in this VU, as the capacity window sees it. */
+function observeViolation(kind: string): void {
+  // An admission never told is its own cause (not_told), observed where it is found.
+  if (kind !== 'silent_admission') observe('violation', 1, kind);
+}
+
 /** Warnings and per-user errors, a few per VU so a broken target does not flood the log. */
 function limitedLog(limit: number): (message: string) => void {
   let left = limit;
@@ -90,7 +99,12 @@ export function defineScenario(spec: ScenarioSpec) {
     duringDisruption: () => disruption !== undefined && Date.now() >= disruption.from && Date.now() <= disruption.until,
   });
   // Each source's lag and CPU stay in the summary, so the diagnosis can name a saturated process.
-  const thresholds = { ...serverThresholds(server.sources), ...plan.thresholds };
+  const thresholds: Record<string, unknown> = { ...serverThresholds(server.sources), ...plan.thresholds };
+  // Capacity: a window that breaks stops the whole run, k6's breakpoint way (exit 99 within a threshold evaluation).
+  for (const key of Object.keys(thresholds)) {
+    if (!key.startsWith('queue_capacity_breaks')) continue;
+    thresholds[key] = (thresholds[key] as string[]).map((threshold) => ({ threshold, abortOnFail: true }));
+  }
   // One queue_positions series per position only where a rule reads them (scenarios 1 and 5):
   // at 100,000 users that is 90,000 series nobody judges.
   const positionSeries = [wholeRun, plan].some((p) => Object.keys(p.thresholds).some(isPositionKey) || p.notInForce.some((r) => isPositionKey(r.key)));
@@ -125,10 +139,30 @@ export function defineScenario(spec: ScenarioSpec) {
     });
   }
 
+  /** Capacity: this VU's windows, judged every second until the load's end (lib/capacity/monitor.ts). */
+  function watchCapacity(startAt: number, log: (m: string) => void): () => void {
+    const cap = cfg.capacity;
+    if (cap === undefined) return () => undefined;
+    onViolation((kind) => observeViolation(kind));
+    const stop = startMonitor({
+      bounds: cap.bounds, serverObserved: serverConfigured(server), t0: startAt, until: startAt + cap.loadEndMs,
+      onBreak: (line) => log(`capacity window broke (${line}); the run stops (queue_capacity_breaks is abortOnFail)`),
+    });
+    return () => {
+      stop();
+      onViolation(undefined);
+    };
+  }
+
   async function setup(): Promise<SetupData> {
     await preflight(cfg, secretsModule(), __ENV);
     const eventId = cfg.eventId ?? randomUuid();
     console.log(`${spec.name} on ${k6Version(__ENV)}: event ${eventId}, ${cfg.users} users over ${vusFor(cfg)} VU(s)${split ? ` split over ${cfg.instances} instances` : ''}, threshold ${cfg.queueThreshold}, interval ${cfg.processorIntervalMs} ms, probes ${probesOn ? redactRedisUrl(cfg.redisUrl) : 'off'}`);
+    const cap = cfg.capacity;
+    if (cap !== undefined) {
+      const req = [cap.plan.requiredUsers !== undefined ? `${cap.plan.requiredUsers} users` : '', cap.plan.requiredRate !== undefined ? `${cap.plan.requiredRate} arrivals/s` : ''].filter(Boolean).join(' and ');
+      console.log(`capacity: arrivals ramp from ${cap.plan.startRate}/s to ${cap.plan.maxRate}/s over ${cap.plan.rampMs / 1000} s, ${cfg.users} users at most; windows of ${cap.plan.windowMs / 1000} s; the run stops at the first break${req === '' ? '' : `, or passes once ${req} are held for a window`}; everyone still in leaves ${Math.round(cap.loadEndMs / 1000)} s after the first arrival`);
+    }
     // Every VU is initialised before setup, so arrivals can start right after it,
     // or at START_AT, the instant a split run's instances share.
     let startAt = Date.now() + 500;
@@ -153,6 +187,25 @@ export function defineScenario(spec: ScenarioSpec) {
     const checkIns = new CheckIns(Math.max(0, last - first));
     const holdersLeaveAt = data.startAt + holdersLeaveMs(cfg);
     const flows: Array<Promise<void>> = [];
+    const cap = cfg.capacity;
+    if (cap !== undefined) {
+      const stop = watchCapacity(data.startAt, log);
+      try {
+        for (let i = first; i < last; i++) {
+          flows.push(runCapacityUser({
+            cfg, api, probe, eventId: data.eventId, n: i + 1, password, http, log,
+            arriveAt: data.startAt + cap.arrivals[i], loadEndAt: data.startAt + cap.loadEndMs, waitMaxMs: cap.waitMaxMs,
+          }).catch((err: unknown) => {
+            metrics.socketErrors.add(1, { kind: 'unexpected' });
+            log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);
+          }));
+        }
+        await Promise.all(flows);
+      } finally {
+        stop();
+      }
+      return;
+    }
     for (let i = first; i < last; i++) {
       // One user's failure never ends another's: runUser counts its own errors, and anything it lets through is counted here.
       flows.push(runUser({
@@ -182,6 +235,7 @@ export function defineScenario(spec: ScenarioSpec) {
     const queueProbe = await openProbe(data.eventId, log, { client, live });
     let watching = true;
     const deadline = data.startAt + maxRunMs(cfg);
+    const stopCapacity = cfg.capacity !== undefined ? watchCapacity(data.startAt, log) : () => undefined;
     const side = Promise.all([
       runServerSampler({
         cfg: server, redis: client, done: () => !watching, deadline, log: limitedLog(3 + 2 * server.sources.length),
@@ -197,11 +251,12 @@ export function defineScenario(spec: ScenarioSpec) {
     } finally {
       watching = false;
       await side;
+      stopCapacity();
     }
   }
 
   function handleSummary(data: SummaryData): Record<string, string> {
-    return handleRunSummary({ scenario: spec.name, cfg, probesOn, split, plan, wholeRun, vars, env: __ENV }, data);
+    return handleRunSummary({ scenario: spec.name, cfg, probesOn, split, plan, wholeRun, vars, env: __ENV, serverObserved: serverConfigured(server) }, data);
   }
 
   return { options, setup, users, probe, handleSummary };

@@ -53,7 +53,7 @@ export interface UserContext {
 }
 
 // Shared by every socket: a VU holds thousands, each closure is memory per user.
-function countProtocolError(): void {
+export function countProtocolError(): void {
   metrics.protocolErrors.add(1);
 }
 
@@ -82,7 +82,7 @@ async function openSocket(socket: SocketIOClient, ctx: UserContext): Promise<voi
 }
 
 /** The guide's preflight: the thresholds are computed from QUEUE_THRESHOLD, so it must be the target's. */
-class ThresholdMismatch extends Error {
+export class ThresholdMismatch extends Error {
   constructor(targets: number, assumed: number) {
     super(
       `the target admits ${targets} users per event but this run assumes QUEUE_THRESHOLD=${assumed}, ` +
@@ -92,7 +92,7 @@ class ThresholdMismatch extends Error {
   }
 }
 
-function assertSameThreshold(ctx: UserContext, answer: CheckAnswer): void {
+export function assertSameThreshold(ctx: Pick<UserContext, 'cfg'>, answer: CheckAnswer): void {
   if (typeof answer.threshold === 'number' && answer.threshold !== ctx.cfg.queueThreshold) {
     throw new ThresholdMismatch(answer.threshold, ctx.cfg.queueThreshold);
   }

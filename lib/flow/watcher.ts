@@ -6,6 +6,7 @@
 // run's bound.
 import type { QueueApi } from '../api/client';
 import { accountEmail, arrivalSpanMs, arrivalsOverMs, expectedImmediate, expectedQueued, maxRunMs, type RunConfig } from '../config';
+import { capacityMetrics } from '../capacity/monitor';
 import { addWithMetadata, checked, metrics, violation } from '../metrics';
 import { checkBatch, checkCounts, checkPeak, irregularTick, looksStalled, tickToleranceMs, type Counts } from '../redis/invariants';
 import type { QueueProbe } from '../redis/probe';
@@ -165,6 +166,7 @@ export async function runProbe(ctx: ProbeContext): Promise<void> {
       metrics.probeSamples.add(1);
       metrics.probeDepth.add(c.depth);
       metrics.probeActive.add(c.active);
+      if (ctx.cfg.capacity !== undefined) capacityMetrics.held.add(c.depth + c.active);
       if (ctx.live) ctx.live.counts = c;
       for (const kind of checkCounts(c, ctx.cfg.queueThreshold)) {
         violation(kind);

@@ -195,7 +195,8 @@ export function planRules(file: ThresholdFile, scenario: string, vars: Record<st
   const merged: Record<string, string[] | string | null> = { ...(typeof common === 'object' ? common : {}), ...own };
   const plan: RulePlan = { thresholds: {}, rules: [], notInForce: [] };
   for (const [key, exprs] of Object.entries(merged)) {
-    if (exprs === null) continue;
+    // A scenario section may explain itself ("$comment"); no metric name starts with '$'.
+    if (exprs === null || key.startsWith('$')) continue;
     if (!Array.isArray(exprs) || exprs.some((e) => typeof e !== 'string')) {
       throw new ThresholdFileError(`${scenario}.${key} must be a list of expressions or null`);
     }

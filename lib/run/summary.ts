@@ -13,6 +13,7 @@ import { DEFAULT_SUMMARY_TREND_STATS } from '../rules/trend-stats';
 import { summaryOutputs } from '../summary/outputs';
 import type { SummaryData, SummaryMetric } from '../summary/types';
 import { executionSegment, k6Version, publicParams } from './identity';
+import { capacityPlanRecord, inRunCapacity } from '../capacity/summary';
 
 const TEXT_TREND_STATS = DEFAULT_SUMMARY_TREND_STATS;
 
@@ -44,6 +45,8 @@ export interface SummaryContext {
   wholeRun: RulePlan;
   vars: Record<string, number>;
   env: Record<string, string | undefined>;
+  /** The server's figures were sampled (SERVER_METRICS_URLS or PROMETHEUS_URL set). */
+  serverObserved?: boolean;
 }
 
 /** The rules not judged, one line each, for the end of the text summary. */
@@ -62,6 +65,9 @@ export function handleRunSummary(ctx: SummaryContext, data: SummaryData): Record
   // The text shows k6's usual trend columns; the quantile ladder is for the verdict of a split run.
   const view: SummaryData = { ...data, options: { ...data.options, summaryTrendStats: TEXT_TREND_STATS }, metrics: textMetrics(judgedView<SummaryMetric>(data.metrics, outcomes)) };
   const notes = diagnose(data, ctx.cfg, ctx.probesOn, outcomes, { split: ctx.split });
+  // Capacity: the answer as far as the summary tells it (capacity/cli.ts refines it from the samples).
+  const capacity = ctx.cfg.capacity === undefined ? undefined : inRunCapacity(data, ctx.cfg.capacity);
+  if (capacity !== undefined) notes.unshift(capacity.line);
   const text = textSummary(view, { indent: ' ', enableColors: !data.options.noColor && data.state.isStdOutTTY }) + '\n' + notJudgedText(outcomes);
   const meta = {
     format: 2,
@@ -78,6 +84,7 @@ export function handleRunSummary(ctx: SummaryContext, data: SummaryData): Record
     rules: outcomes,
     notes,
     startAt: setupData && typeof setupData.startAt === 'number' ? setupData.startAt : null,
+    ...(capacity !== undefined && ctx.cfg.capacity !== undefined ? { capacity, capacityPlan: capacityPlanRecord(ctx.cfg.capacity, ctx.serverObserved === true) } : {}),
   };
   // The results file keeps k6's own data (its threshold results included); queue_k6.rules says which of them were judged.
   return summaryOutputs({ scenario: ctx.scenario, data, rules: outcomes, now: new Date(), text, notes, prefix: ctx.env.RESULTS_PREFIX, meta, partial: ctx.split });

@@ -10,6 +10,7 @@ import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
 import { rejectionText, type RedisLike } from '../redis/probe';
 import { sleepMs } from '../flow/time';
+import { observe } from '../capacity/monitor';
 import { processFigures, readScrape, redisFigures, SourceTrack, type LatestFigures, type RedisFigures, type ServerConfig, type ServerSource } from './figures';
 import { figureQueries, queryUrl, readQueryAnswer, type PromFigure, type PromSeries } from './promql';
 
@@ -127,7 +128,10 @@ async function scrape(src: ServerSource, track: SourceTrack, ctx: SamplerContext
   if (out.cpuCores !== undefined) serverMetrics.cpu.add(out.cpuCores, tags);
   if (out.cpuSeconds !== undefined) serverMetrics.cpuSeconds.add(out.cpuSeconds, tags);
   if (out.rssBytes !== undefined) serverMetrics.rss.add(out.rssBytes, tags);
-  if (out.lagMs !== undefined) serverMetrics.lag.add(out.lagMs, tags);
+  if (out.lagMs !== undefined) {
+    serverMetrics.lag.add(out.lagMs, tags);
+    observe('server_lag', out.lagMs, src.name);
+  }
   if (out.handles !== undefined) serverMetrics.handles.add(out.handles, tags);
   for (const m of f.missing) {
     const key = `${src.name}/${m.figure}`;
