@@ -13,6 +13,8 @@ endif
 SCENARIOS := threshold-overflow processing-rate mass-burst reconnect check-race
 # Scenario 7 (issue 28): a room process, every process or the room's Redis restarted mid-run (docs/restart.md).
 SCENARIOS += restart
+# Scenario 6 (issue 25): arrivals ramp until something breaks; the answer is the room's capacity (docs/capacity.md).
+SCENARIOS += capacity
 
 ## help: list the targets
 help:
@@ -63,15 +65,18 @@ scenario-4: reconnect
 ## scenario-5: check-race (beyond the guide; every check at one instant)
 scenario-5: check-race
 
+## scenario-6: capacity, arrivals ramp until something breaks (START_RATE, MAX_RATE, RAMP_S, WINDOW_S, REQUIRED_USERS|REQUIRED_RATE; docs/capacity.md)
+scenario-6: capacity
+
 ## scenario-7: restart, a pod dies mid-sale (DISRUPT=process|all|redis, DISRUPT_AT_MS, DISRUPT_CMD; docs/restart.md)
 scenario-7: restart
 
-## test-restart: the restart matrix (DISRUPT=process|all|redis at 1 and 2 processes, with and without appendonly, and its faults; docs/restart.md)
+## test-restart: the longer restart matrix (DISRUPT=all|redis, appendonly Redis, 2 processes, the hostile switch; docs/restart.md)
 test-restart: install
 	K6_SUMMARY="$${K6_SUMMARY:-local}" node tools/build.mjs
 	RESTART_MATRIX=1 node --import tsx --test --test-concurrency=1 test/e2e/restart.test.ts
 
-## threshold-overflow | processing-rate | mass-burst | reconnect | check-race | restart: run that scenario by name (INSTANCES=N splits it)
+## threshold-overflow | processing-rate | mass-burst | reconnect | check-race | capacity | restart: run that scenario by name (INSTANCES=N splits it)
 $(SCENARIOS): build
 	bash tools/run-scenario.sh $@
 
@@ -119,4 +124,4 @@ clean:
 	rm -rf build results .run
 
 .PHONY: help install build typecheck test test-unit test-faults test-hostile k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS)
-.PHONY: scenario-7 test-restart verdict report compare target target-up target-down bench scale clean
+.PHONY: scenario-6 scenario-7 test-restart verdict report compare target target-up target-down bench scale clean

@@ -201,6 +201,12 @@ else
   fi
 fi
 
+# Capacity: the exact knee from every sample (capacity/cli.ts; a split run's verdict computes it over all
+# instances); the run's exit code stays k6's.
+if [[ "$name" == capacity && -f "$summary" ]] && (( instances == 1 )); then
+  node --import "$TSX" capacity/cli.ts "$summary" || echo "queue-k6: warning: no exact knee (see above); the summary's in-run answer stands" >&2
+fi
+
 # The HTML report, when this checkout has one: its failure is a warning, never the run's verdict.
 report=""
 if [[ -f report/cli.ts && -f "$summary" ]]; then

@@ -5,6 +5,7 @@
 // k6: 0 when every threshold passed, 99 otherwise; 2 for usage or input errors.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { capacityOfFiles } from '../capacity/cli.ts';
 import { pathToFileURL } from 'node:url';
 import { rulesJUnit, type RuleCase } from '../lib/summary/junit.ts';
 import { fileSafeName, fileTimestamp, NOTE_PREFIX } from '../lib/summary/outputs.ts';
@@ -163,6 +164,16 @@ export async function main(argv: string[], now = new Date()): Promise<number> {
     for (const w of warnings) process.stderr.write(`verdict: warning: ${w}\n`);
     const v = buildVerdict(summaries);
     process.stdout.write(verdictText(v, !o.noColor && process.stdout.isTTY === true));
+    // Capacity: the knee over every instance's samples on one time axis (capacity/cli.ts).
+    if (summaries.some((s) => s.meta.scenario === 'capacity')) {
+      try {
+        const capacity = await capacityOfFiles(summaries.map((s) => s.source).filter((p) => p.endsWith('.json')));
+        (v.data.queue_k6 as unknown as Record<string, unknown>).capacity = capacity;
+        process.stdout.write(`${capacity.line}\n`);
+      } catch (err) {
+        process.stderr.write(`verdict: no exact capacity knee: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    }
 
     const base = outputBase(o, v, summaries, now);
     write(`${base}.json`, JSON.stringify(v.data, null, 2) + '\n');

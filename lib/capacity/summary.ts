@@ -8,9 +8,8 @@ import type { CapacityConfig } from '../config';
 import type { SummaryData } from '../summary/types';
 import { scheduledRate } from './schedule';
 import { BREAK_CAUSES, type BreakCause, type CapacityBreak, type CapacityResult } from './types';
-import { causeName } from './windows';
+import { causeName, fmt } from './windows';
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 function count(data: SummaryData, key: string): number {
   const m = data.metrics[key];

@@ -128,7 +128,8 @@ export function percentile(values: number[], p: number): number {
 }
 
 const sum = (obs: Obs[]): number => obs.reduce((a, o) => a + o.v, 0);
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** 12,345: digits grouped by hand (k6's JavaScript runtime has no locale data). */
+export const fmt = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const pct = (r: number): string => `${(r * 100).toFixed(1)} %`;
 
 /** One cause over its bound in one window. */
