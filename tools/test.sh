@@ -21,7 +21,7 @@ if [[ "$what" == all || "$what" == unit ]]; then
   echo "== typecheck"
   npm run --silent typecheck
   echo "== unit tests"
-  mapfile -t unit < <(files lib runner reference-room verdict report compare runs)
+  mapfile -t unit < <(files lib runner reference-room verdict report compare runs capacity)
 fi
 if [[ "$what" == all || "$what" == e2e ]]; then
   echo "== build (K6_SUMMARY=${K6_SUMMARY:-local})"
