@@ -145,7 +145,7 @@ export function defineScenario(spec: ScenarioSpec) {
     if (cap === undefined) return () => undefined;
     onViolation((kind) => observeViolation(kind));
     const stop = startMonitor({
-      bounds: cap.bounds, serverObserved: serverConfigured(server), t0: startAt, until: startAt + cap.loadEndMs,
+      bounds: cap.bounds, serverObserved: serverConfigured(server), t0: startAt, until: startAt + maxRunMs(cfg),
       onBreak: (line) => log(`capacity window broke (${line}); the run stops (queue_capacity_breaks is abortOnFail)`),
     });
     return () => {
@@ -194,7 +194,7 @@ export function defineScenario(spec: ScenarioSpec) {
         for (let i = first; i < last; i++) {
           flows.push(runCapacityUser({
             cfg, api, probe, eventId: data.eventId, n: i + 1, password, http, log,
-            arriveAt: data.startAt + cap.arrivals[i], loadEndAt: data.startAt + cap.loadEndMs, waitMaxMs: cap.waitMaxMs,
+            arriveAt: data.startAt + cap.arrivals[i], loadEndAt: data.startAt + cap.loadEndMs, waitMaxMs: cap.waitMaxMs, dropAfterMs: cap.bounds.arrivalLagMaxMs,
           }).catch((err: unknown) => {
             metrics.socketErrors.add(1, { kind: 'unexpected' });
             log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);

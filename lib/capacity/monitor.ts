@@ -27,6 +27,8 @@ export const capacityMetrics = {
   waitsJudged: new Counter('queue_capacity_waits_judged'),
   /** from a late user finding itself admitted (status active) to its own queue-entry-allowed, ms */
   notifyDelay: new Trend('queue_notify_delay', true),
+  /** arrivals that could not start within ARRIVAL_LAG_MAX_MS of their instant, and were not run (k6's dropped_iterations) */
+  dropped: new Counter('queue_arrivals_dropped'),
   /** Socket.IO connections closed (with queue_socket_connect, the sockets open over time) */
   socketsClosed: new Counter('queue_socket_closed'),
 };

@@ -32,6 +32,8 @@ export interface CapacityUserContext {
   loadEndAt: number;
   /** WAIT_MAX_MS: a queued user not admitted within it waited past its bound. */
   waitMaxMs: number;
+  /** An arrival that cannot start within this (ARRIVAL_LAG_MAX_MS) of its instant is dropped. */
+  dropAfterMs: number;
   http: Semaphore;
   log: (message: string) => void;
 }
@@ -123,12 +125,21 @@ export async function runCapacityUser(ctx: CapacityUserContext): Promise<void> {
   try {
     // The arrival starts when its login does: a late timer (the generator's CPU) or a wait
     // for one of the VU's HTTP_CONCURRENCY slots both show here, as dropped iterations would in k6.
-    const session = await attempt(() => ctx.http.run(() => {
+    // Like k6's arrival-rate executors, an arrival that cannot start within ARRIVAL_LAG_MAX_MS of its
+    // instant is dropped (queue_arrivals_dropped), so a saturated generator shows at once and sheds its backlog.
+    let dropped = false;
+    const session = await ctx.http.run(async () => {
       const lag = Math.max(0, Date.now() - ctx.arriveAt);
       capacityMetrics.arrivalLag.add(lag);
       observe('arrival', lag);
-      return ctx.api.registerOrLogin(email, ctx.password, `${ctx.cfg.userPrefix} ${ctx.n}`);
-    }));
+      if (lag > ctx.dropAfterMs || Date.now() >= ctx.loadEndAt) {
+        dropped = true;
+        capacityMetrics.dropped.add(1);
+        return undefined;
+      }
+      return attempt(() => ctx.api.registerOrLogin(email, ctx.password, `${ctx.cfg.userPrefix} ${ctx.n}`));
+    });
+    if (dropped || session === undefined) return;
     const tok = session.token;
     token = tok;
     const me = String(session.user.id);
