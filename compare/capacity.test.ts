@@ -4,6 +4,7 @@
 // a regression with compare's regression exit code; as many or more is not; a
 // run whose generator fell behind (or that measured too little) cannot be
 // compared and says why; runs without an answer show nothing about capacity.
+// The side-by-side page (report/side-by-side.ts) shows the same row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { EXIT_OK, EXIT_REGRESSION, main, parseArgs, type CliOptions } from './cl
 import type { Comparison } from './compare.ts';
 import { CAPACITY_ID, type FigureRow } from './figures.ts';
 import { loadComparison } from './load.ts';
+import { makeSideBySideReport } from '../report/side-by-side.ts';
 
 const tempDir = tempDirs('compare-capacity-');
 
@@ -135,4 +137,13 @@ test('make compare: exit 1 on fewer users held, named in the text, the Markdown 
   assert.equal(gCode, EXIT_OK, b.err());
   assert.match(b.out(), /- capacity: users held value \.+: base=400 run=n\/a tolerance=value -10% → not compared\n {6}capacity cannot be compared: this run's load generator fell behind its schedule at 30 s before the room broke: it claims no room capacity\n {6}base held 400 users at 20\/s \(window 34–44 s\); run claims no room capacity \(its load generator fell behind at 30 s\)\n/);
   assert.match(readFileSync(junit, 'utf8'), /name="capacity: users held value">\n {6}<skipped message="capacity cannot be compared: this run&apos;s load generator fell behind/);
+});
+
+test('the side-by-side page (make report BASE=…) shows the capacity row and both held rates', async () => {
+  const p = writePair(capacityResult({ heldUsers: 400, heldRate: 20 }), capacityResult({ heldUsers: 300, heldRate: 15 }));
+  const made = await makeSideBySideReport({ runSummaryPath: p.run, baseSummaryPath: p.base, runSamplePaths: [], baseSamplePaths: [] });
+  const html = readFileSync(made.outPath, 'utf8');
+  assert.match(html, /<li class="bad" data-regression="capacity: users held value">/);
+  assert.match(html, /<tr class="regression" data-figure="capacity_users value" data-verdict="regression">/);
+  assert.match(html, /<p class="meta" data-note="capacity_users">capacity: users held: base held 400 users at 20\/s \(window 34–44 s\); run held 300 users at 15\/s \(window 34–44 s\)\.<\/p>/);
 });

@@ -79,8 +79,9 @@ test('broke: the line, the outcome, the held window, every break, and the break 
   // Only the first break is marked on the timeline.
   assert.equal(svg.match(/data-series="break"/g)?.length, 1);
   assert.match(svg, /<rect data-series="held" data-from="34" data-to="44"/);
+  assert.match(svg, /data-legend="last healthy window"/);
   for (const name of ['users', 'rate', 'scheduled-rate']) assert.match(seriesTag(svg, name), /data-count="60"/);
-  assert.match(seriesTag(svg, 'users'), /data-max="573"/);
+  assert.match(seriesTag(svg, 'users'), /data-max="669"/);
   // The schedule is dashed, the measured rate is not.
   assert.match(svg, /<g data-series="scheduled-rate"[^>]*><path class="line" d="[^"]*" fill="none" stroke="#2e7d32" stroke-width="2" stroke-dasharray="6 4"\/>/);
   assert.match(svg, /<g data-series="rate"[^>]*><path class="line" d="[^"]*" fill="none" stroke="#2e7d32" stroke-width="2"\/>/);
@@ -111,7 +112,8 @@ test('generator: no room capacity is claimed, the saturation is marked, and noth
   assert.ok(g, 'the saturation is marked');
   assert.ok(Math.abs(Number(g[1]) - xAxis(svg)(30)) < 0.02);
   assert.doesNotMatch(svg, /data-series="break"/);
-  assert.match(html, /<p>Nothing broke\.<\/p>/);
+  assert.match(html, /<p>Nothing broke before the generator fell behind\.<\/p>/);
+  assert.match(svg, /data-legend="best window"/);
 });
 
 test('a figure never measured says "no sample" instead of an empty chart', () => {

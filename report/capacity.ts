@@ -95,7 +95,9 @@ function marker(name: string, style: SeriesStyle, t: number, label: string, a: A
 export function capacityTimeChart(view: CapacityView): string {
   const r = view.result;
   const styles: SeriesStyle[] = [STYLES.users, STYLES.rate, STYLES.scheduled];
-  if (r.held !== null) styles.push(STYLES.held);
+  // Said as the section says it: the last healthy window before a break, else the run's best.
+  const heldStyle: SeriesStyle = { ...STYLES.held, label: r.outcome === 'broke' ? 'last healthy window' : 'best window' };
+  if (r.held !== null) styles.push(heldStyle);
   if (r.firstBreak !== null) styles.push(STYLES.break);
   if (r.generator !== null) styles.push(STYLES.generator);
   const { left, top, plotH, box, height } = frame(styles, 260, 72);
@@ -225,7 +227,7 @@ export function capacitySection(view: CapacityView | null): string {
         '</tbody></table>',
     );
   } else if (r.outcome !== 'unknown') {
-    out.push('<p>Nothing broke.</p>');
+    out.push(`<p>Nothing broke${r.outcome === 'generator' ? ' before the generator fell behind' : ''}.</p>`);
   }
   out.push(`<p class="meta">Each point is a sliding window of ${esc(fmt(r.windowS, 1))} s, stepped by 1 s; figures from ${r.source === 'samples' ? 'every sample of every instance (make capacity)' : 'what the run itself saw (handleSummary)'}.</p>`);
   if (r.series === null || view.users.length === 0) {

@@ -44,11 +44,12 @@ export function capacityResult(o: CapacityFixtureOptions = {}): CapacityResult {
   for (let s = 1; s <= points; s++) {
     const k = s / heldAt;
     t.push(s);
-    users.push(Math.round(heldUsers * k));
+    // Users pile up faster than the rate climbs (each stays longer as the room slows): not one line under the other.
+    users.push(Math.round(heldUsers * k ** 1.5));
     scheduledRate.push(Math.round(heldRate * k * 100) / 100);
     // Past the generator's saturation the arrivals fall short of the schedule.
     rate.push(Math.round(heldRate * (outcome === 'generator' && s > atS ? atS / heldAt : k) * 100) / 100);
-    sockets.push(Math.round(heldUsers * k));
+    sockets.push(Math.round(heldUsers * k ** 1.5));
     const over = outcome === 'broke' && s >= atS;
     connectP95Ms.push(s === 1 ? null : over ? 1500 + (s - atS) * 100 : 40 + s * 5);
     notifyDelayP95Ms.push(o.notify === 'none' ? null : s < 3 ? null : over ? 2500 : 100 + s * 2);
