@@ -1,7 +1,8 @@
 // Two runs side by side: are they comparable, what happened to each
 // threshold, how did each key figure move, and did anything get worse beyond
 // its tolerance (and beyond noise)? Pure: files are read by the CLI.
-import { compareFigure, FIGURES, MEASURED_FIGURES, metricFigure, waitsByPosition, type FigureDef, type FigureRow, type LoadedRun } from './figures.ts';
+import { capacityRows } from './capacity.ts';
+import { CAPACITY_ID, compareFigure, FIGURES, MEASURED_FIGURES, metricFigure, waitsByPosition, type FigureDef, type FigureRow, type LoadedRun } from './figures.ts';
 import { compareRules, ruleStates, type RuleChange } from './rules.ts';
 import { describeTolerance, parseTolerance, ToleranceError, type CompareSection, type Tolerance } from './tolerance.ts';
 
@@ -131,11 +132,14 @@ export function compareRuns(base: LoadedRun, run: LoadedRun, opts: CompareOption
 
   // Tolerances are filled from the base's threshold variables (the run's where the base lacks one).
   const vars = { ...run.file.summary.queue.vars, ...base.file.summary.queue.vars };
-  const rows: FigureRow[] = [];
+  // A capacity run's answer comes first: it is what the run was for.
+  const rows: FigureRow[] = capacityRows(base, run, opts.section, vars, (line) => warnings.push(line));
   const named = new Set(opts.section.tolerances.keys());
   const defs: FigureDef[] = [...FIGURES, ...MEASURED_FIGURES.filter((d) => d.fromSummary(base, d.defaultAgg) !== null || d.fromSummary(run, d.defaultAgg) !== null)];
   for (const key of named) {
     if (defs.some((d) => d.id === key)) continue;
+    // The capacity answer is judged by compare/capacity.ts, below.
+    if (key === CAPACITY_ID) continue;
     // A figure neither run measured (e.g. server CPU without a server source) is left out, not shown empty.
     if (MEASURED_FIGURES.some((d) => d.id === key)) continue;
     const def = metricFigure(key, [base, run]);

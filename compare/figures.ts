@@ -35,6 +35,8 @@ export interface FigureDef {
   fromSummary(run: LoadedRun, agg: string): number | null;
   /** Per-sample values (the test's input, and aggregations the summary lacks); null without samples. Counts have none. */
   fromSamples?(run: LoadedRun): number[] | null;
+  /** Why there is no noise test, when the figure never has samples (default: a count, or no samples to test). */
+  noTest?: string;
 }
 
 /** The metrics compare reads from the sample files (every other line is skipped undecoded). */
@@ -211,7 +213,34 @@ export const MEASURED_FIGURES: FigureDef[] = [
   },
 ];
 
-const BY_ID = new Map([...FIGURES, ...MEASURED_FIGURES].map((f) => [f.id, f]));
+/** The id of the capacity figure in the compare section (compare/capacity.ts judges it). */
+export const CAPACITY_ID = 'capacity_users';
+
+/**
+ * The capacity run's answer (queue_k6.capacity, lib/capacity/types.ts): users
+ * held in the last healthy window. Only a room that broke or held has one; a
+ * run whose generator fell behind, or that measured too little, claims none
+ * (compare/capacity.ts says why instead). A run that broke with no healthy
+ * window held nobody: 0, so a room that now breaks at once is not waved through.
+ */
+export const CAPACITY_FIGURE: FigureDef = {
+  id: CAPACITY_ID,
+  label: 'capacity: users held',
+  about: 'the capacity run\'s answer: users held in the last healthy window before the first break (queue_k6.capacity.held.users), with its arrival rate',
+  type: 'gauge',
+  unit: 'count',
+  defaultAgg: 'value',
+  worse: 'down',
+  noTest: 'one answer per run: no sample test',
+  fromSummary: (run) => {
+    const c = run.file.summary.queue.capacity;
+    if (c === undefined || (c.outcome !== 'broke' && c.outcome !== 'held')) return null;
+    if (c.held !== null) return c.held.users;
+    return c.outcome === 'broke' ? 0 : null;
+  },
+};
+
+const BY_ID = new Map([...FIGURES, ...MEASURED_FIGURES, CAPACITY_FIGURE].map((f) => [f.id, f]));
 
 /** A figure for any other summary metric the compare section names: its type and unit from the runs' summaries. */
 export function metricFigure(key: string, runs: LoadedRun[]): FigureDef | undefined {
@@ -301,6 +330,8 @@ export interface FigureRow {
   /** One line: why this verdict. */
   why: string;
   bands?: PositionBand[];
+  /** What the reader needs beside the two values (capacity: each run's held rate and window). */
+  note?: string;
 }
 
 function valueOf(def: FigureDef, run: LoadedRun, agg: string, samples: number[] | null): { v: number | null; from: 'summary' | 'samples' | null } {
@@ -339,7 +370,7 @@ export function compareFigure(def: FigureDef, tolerance: Tolerance | null, base:
   };
   const worseWay = tolerance?.worse ?? def.worse;
   // The noise test.
-  if (def.fromSamples === undefined) row.testNote = def.type === 'counter' ? 'a count: no sample test' : 'no samples to test';
+  if (def.fromSamples === undefined) row.testNote = def.noTest ?? (def.type === 'counter' ? 'a count: no sample test' : 'no samples to test');
   else if (bs === null || rs === null) row.testNote = `no samples file in ${bs === null && rs === null ? 'either run' : bs === null ? 'the base run' : 'this run'}`;
   else if (bs.length === 0 || rs.length === 0) row.testNote = `no samples in ${bs.length === 0 && rs.length === 0 ? 'either run' : bs.length === 0 ? 'the base run' : 'this run'}`;
   else {

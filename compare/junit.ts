@@ -14,7 +14,7 @@ export function comparisonJUnit(c: Comparison, now: Date): string {
   let skipped = 0;
   for (const f of c.figures) {
     const open = `    <testcase classname="compare.figures" name="${escapeXml(`${f.label} ${f.agg}`)}"`;
-    const message = escapeXml(`${figureValues(f)}; ${f.testNote}; ${f.why}`);
+    const message = escapeXml(`${figureValues(f)}; ${f.testNote}; ${f.why}${f.note === undefined ? '' : `; ${f.note}`}`);
     if (f.verdict === 'regression') {
       failures++;
       cases.push(`${open}>`, `      <failure type="regression" message="${message}">${message}</failure>`, '    </testcase>');

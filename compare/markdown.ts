@@ -57,6 +57,10 @@ export function comparisonMarkdown(c: Comparison): string {
     out.push('', `Median wait by position: ${bands.map((b) => `${b.from === b.to ? b.from : `${b.from}–${b.to}`}: ${b.base === null ? 'n/a' : formatValue(b.base, 'ms')} → ${b.run === null ? 'n/a' : formatValue(b.run, 'ms')}`).join(', ')}.`);
   }
 
+  // Beside the table: what a row's two values do not say (capacity: each run's held rate and window).
+  const notes = c.figures.filter((f) => f.note !== undefined);
+  if (notes.length > 0) out.push('', ...[...new Set(notes.map((f) => `${cell(f.label)}: ${cell(f.note!)}.`))]);
+
   const n = countChanges(c.rules);
   out.push('', `**Thresholds**: ${n.kept_passing} kept passing, ${n.kept_failing} kept failing, ${n.newly_failing} newly failing, ${n.newly_passing} newly passing, ${n.not_judged} not judged in one.`);
   const changed = c.rules.filter((r) => r.change !== 'kept_passing');

@@ -140,6 +140,7 @@ function figureLines(c: Comparison, paint: Paint): string[] {
     if (row.test !== null) detail.push(`noise: ${row.testNote}`);
     // "within the tolerance" goes without saying; anything else is said.
     if (row.verdict !== 'info' && !(row.verdict === 'ok' && row.why === WITHIN)) detail.push(row.why);
+    if (row.note !== undefined) detail.push(row.note);
     for (const d of detail) lines.push(paint(indent + d, FAINT));
     if (row.bands !== undefined) {
       const v = (x: number | null): string => (x === null ? 'n/a' : formatValue(x, 'ms'));

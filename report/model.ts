@@ -5,6 +5,7 @@
 import type { SamplePoint, SampleSet } from '../runs/samples.ts';
 import { thresholdOutcomes, type RunSummary, type ThresholdOutcome } from '../runs/run-file.ts';
 import { RESTART_METRICS, restartView, type RestartView } from './restart.ts';
+import { capacityView, type CapacityView } from './capacity.ts';
 
 /** The metrics the report reads; the sample reader skips every other one. */
 export const REPORT_METRICS = [
@@ -103,6 +104,8 @@ export interface ReportModel {
   findings: Findings;
   /** The room was disrupted in this run (scenario restart): when, the sockets over time, the recovery times. */
   restart: RestartView | null;
+  /** The capacity scenario's answer (queue_k6.capacity) with its series ready to draw; null in every other run. */
+  capacity: CapacityView | null;
 }
 
 function num(x: unknown): number | null {
@@ -254,5 +257,6 @@ export function buildModel(summary: RunSummary, set: SampleSet): ReportModel {
     timeouts,
     findings,
     restart: restartView(set, origin),
+    capacity: capacityView(summary),
   };
 }

@@ -4,6 +4,7 @@
 import { batchChart, estimateChart, queueChart, sharedDefs, timeTitle, waitChart } from './charts.ts';
 import type { ReportModel } from './model.ts';
 import { restartSection } from './restart.ts';
+import { capacitySection } from './capacity.ts';
 import type { ThresholdOutcome } from '../runs/run-file.ts';
 import { esc, fmt, fmtMs, highest } from './svg.ts';
 import { serverSection, type ServerSeries } from './server.ts';
@@ -38,6 +39,7 @@ tr.failed td { font-weight: 600; }
 .notes li { white-space: pre-line; }
 .findings .bad { font-weight: 600; }
 .warn { color: #8a4b00; }
+.answer { font-size: 17px; font-weight: 600; margin: 6px 0 8px; padding: 6px 12px; border-left: 4px solid #1f5fa8; background: #f3f7fc; }
 .row { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
 .row > .half { flex: 1 1 420px; min-width: 320px; }
 figure { margin: 8px 0; }
@@ -290,6 +292,8 @@ export function renderReport(model: ReportModel, extra: { server?: ServerSeries 
     `<h1>${esc(q.scenario ?? 'queue-k6 run')}</h1>`,
     `<p class="meta">Waiting-room load test report${q.runId ? `, run <code>${esc(q.runId)}</code>` : ''}.</p>`,
     verdictSection(model),
+    // The capacity run's answer comes right after the verdict: it is what the run was for.
+    capacitySection(model.capacity),
     queueSection(model),
     waitsSection(model),
     batchesSection(model),

@@ -115,6 +115,8 @@ function comparisonSection(s: SideBySide): string {
       `<p class="meta">Median wait by position: ${bands.map((b) => `${b.from === b.to ? b.from : `${b.from}–${b.to}`}: ${b.base === null ? 'n/a' : esc(formatValue(b.base, 'ms'))} → ${b.run === null ? 'n/a' : esc(formatValue(b.run, 'ms'))}`).join(', ')}.</p>`,
     );
   }
+  // What a row's two values do not say (capacity: each run's held rate and window), as make compare prints it.
+  for (const f of c.figures) if (f.note !== undefined) out.push(`<p class="meta" data-note="${esc(f.id)}">${esc(f.label)}: ${esc(f.note)}.</p>`);
   const n = countChanges(c.rules);
   out.push('<h3>Thresholds</h3>', `<p>${n.kept_passing} kept passing, ${n.kept_failing} kept failing, ${n.newly_failing} newly failing, ${n.newly_passing} newly passing, ${n.not_judged} not judged in one.</p>`);
   const changed = c.rules.filter((r) => r.change !== 'kept_passing');

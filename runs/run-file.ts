@@ -5,6 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { InputError, describeFsError } from './samples.ts';
 import { leadingAggregation } from '../lib/rules/expression.ts';
+import type { CapacityResult } from '../lib/capacity/types.ts';
+import { parseCapacity } from './capacity.ts';
 
 export type ParamValue = string | number | boolean | null;
 
@@ -23,6 +25,8 @@ export interface QueueK6Info {
   startAt: number | null;
   /** Format 2: each rule's outcome (lib/rules/judge.ts), judged or not judged with the reason. */
   rules?: RuleOutcomeLike[];
+  /** The capacity scenario's answer (lib/capacity/types.ts); absent in every other run. */
+  capacity?: CapacityResult;
 }
 
 export interface RuleOutcomeLike {
@@ -104,6 +108,8 @@ function parseQueueInfo(x: unknown): QueueK6Info {
   if (q.k6Version === null || typeof q.k6Version === 'string') info.k6Version = q.k6Version;
   if (typeof q.instances === 'number') info.instances = q.instances;
   if (q.segment === null || typeof q.segment === 'string') info.segment = q.segment;
+  const capacity = parseCapacity(q.capacity);
+  if (capacity !== null) info.capacity = capacity;
   if (Array.isArray(q.rules)) {
     info.rules = [];
     for (const r of q.rules) {
