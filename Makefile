@@ -76,6 +76,11 @@ test-restart: install
 	K6_SUMMARY="$${K6_SUMMARY:-local}" node tools/build.mjs
 	RESTART_MATRIX=1 node --import tsx --test --test-concurrency=1 test/e2e/restart.test.ts
 
+## test-capacity: the capacity matrix (split over 2 instances, the busy room, one room process against two; docs/capacity.md)
+test-capacity: install
+	K6_SUMMARY="$${K6_SUMMARY:-local}" node tools/build.mjs
+	CAPACITY_MATRIX=1 node --import tsx --test --test-concurrency=1 test/e2e/capacity.test.ts
+
 ## threshold-overflow | processing-rate | mass-burst | reconnect | check-race | capacity | restart: run that scenario by name (INSTANCES=N splits it)
 $(SCENARIOS): build
 	bash tools/run-scenario.sh $@
@@ -124,4 +129,4 @@ clean:
 	rm -rf build results .run
 
 .PHONY: help install build typecheck test test-unit test-faults test-hostile k6 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 $(SCENARIOS)
-.PHONY: scenario-6 scenario-7 test-restart verdict report compare target target-up target-down bench scale clean
+.PHONY: scenario-6 scenario-7 test-restart test-capacity verdict report compare target target-up target-down bench scale clean

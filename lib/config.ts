@@ -2,7 +2,7 @@
 // guide's numbers) < the environment (`k6 run -e USERS=100 ...`). Everything the
 // thresholds need is derived here, in one place, from those parameters.
 import { ConfigError, type Env, httpUrl, int, num, oneOf, optionalStr, redisUrl, str, uuid } from './env';
-import { arrivalTimes, loadEndMs, rampPlanError, requirementAtMs, type RampPlan } from './capacity/schedule';
+import { arrivalTimeOf, loadEndMs, plannedUsers, rampPlanError, requirementAtMs, type RampPlan } from './capacity/schedule';
 import type { CapacityBounds } from './capacity/windows';
 
 export interface ScenarioDefaults {
@@ -32,8 +32,10 @@ export interface ScenarioDefaults {
 export interface CapacityConfig {
   plan: RampPlan;
   bounds: CapacityBounds;
-  /** Each user's arrival, ms after the first (0-based by user); its length is the run's users. */
-  arrivals: number[];
+  /** How many users arrive (USERS, or fewer when a requirement ends the run). */
+  users: number;
+  /** User i's (0-based) arrival, ms after the first. */
+  arrivalMs: (i: number) => number;
   /** When the users still in the room leave and the run ends, ms after the first arrival. */
   loadEndMs: number;
   /** When the requirement is reached, ms after the first arrival; undefined without one. */
@@ -134,7 +136,7 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
   const usersCap = int(env, 'USERS', defaults.users, { min: 1, max: 1_000_000 });
   const capacity = shape.capacity === true ? loadCapacity(env, defaults, usersCap) : undefined;
   // A capacity run with a requirement ends once it is held: fewer users than USERS arrive.
-  const users = capacity !== undefined ? Math.max(1, capacity.arrivals.length) : usersCap;
+  const users = capacity !== undefined ? Math.max(1, capacity.users) : usersCap;
   const queueThreshold = int(env, 'QUEUE_THRESHOLD', defaults.queueThreshold, { min: 1 });
   const reconnectUsers = int(env, 'RECONNECT_USERS', defaults.reconnectUsers ?? 0, { min: 0, max: users });
   const usersPerVu = int(env, 'USERS_PER_VU', 50, { min: 1, max: 5000 });
@@ -205,9 +207,8 @@ function loadCapacity(env: Env, d: ScenarioDefaults, users: number): CapacityCon
     serverLagMaxMs: int(env, 'SERVER_LAG_MAX_MS', 300, { min: 1 }),
     arrivalLagMaxMs: int(env, 'ARRIVAL_LAG_MAX_MS', 1000, { min: 1 }),
   };
-  const arrivals = arrivalTimes(plan);
   const waitMaxMs = int(env, 'WAIT_MAX_MS', 60_000, { min: 1 });
-  return { plan, bounds, arrivals, loadEndMs: loadEndMs(plan, arrivals), requirementAtMs: requirementAtMs(plan), waitMaxMs };
+  return { plan, bounds, users: plannedUsers(plan), arrivalMs: (i) => arrivalTimeOf(plan, i), loadEndMs: loadEndMs(plan), requirementAtMs: requirementAtMs(plan), waitMaxMs };
 }
 
 /** A contradiction among the capacity parameters (MAX_RATE below START_RATE, ...): one line at init. */

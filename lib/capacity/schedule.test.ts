@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { arrivalTimes, loadEndMs, rampPlanError, requirementAtMs, scheduledRate, type RampPlan } from './schedule.ts';
+import { arrivalTimeOf, arrivalTimes, loadEndMs, plannedUsers, rampPlanError, requirementAtMs, scheduledRate, type RampPlan } from './schedule.ts';
 
 const plan = (p: Partial<RampPlan> = {}): RampPlan => ({ startRate: 5, maxRate: 25, rampMs: 20_000, users: 10_000, windowMs: 5000, ...p });
 
@@ -26,7 +26,7 @@ describe('the ramp schedule', () => {
     const p = plan({ users: 100 });
     const times = arrivalTimes(p);
     assert.equal(times.length, 100);
-    assert.equal(loadEndMs(p, times), times[99] + 5000);
+    assert.equal(loadEndMs(p), times[99] + 5000);
   });
 
   it('REQUIRED_USERS: the ramp stops at that arrival, holds its rate for one window, and the load ends', () => {
@@ -38,8 +38,16 @@ describe('the ramp schedule', () => {
     const plateau = times.filter((t) => t > at);
     assert.ok(Math.abs(plateau.length - rateAt * 5) <= 1, `a window at ${rateAt}/s: ${plateau.length} arrivals`);
     assert.ok(plateau.every((t) => t <= at + 5000));
-    assert.equal(loadEndMs(p, times), at + 5000);
+    assert.equal(loadEndMs(p), at + 5000);
     assert.equal(scheduledRate(p, at + 6000), 0, 'nothing asked after the window');
+  });
+
+  it('one user at a time gives the same instants as the whole list (a VU keeps no list)', () => {
+    const p = plan({ requiredUsers: 120 });
+    const all = arrivalTimes(p);
+    assert.equal(all.length, plannedUsers(p));
+    for (const i of [0, 1, 57, 119, 120, all.length - 1]) assert.equal(arrivalTimeOf(p, i), all[i]);
+    assert.ok(plannedUsers(p) < p.users);
   });
 
   it('REQUIRED_RATE: reached where the ramp gets there', () => {

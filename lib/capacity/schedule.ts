@@ -86,24 +86,37 @@ export function scheduledRate(p: RampPlan, t: number): number {
   return rampRate(p, t);
 }
 
-/**
- * The arrival instant of every user, 0-based, ms after the first arrival; the
- * list stops at USERS, or at the requirement's window's end.
- */
-export function arrivalTimes(p: RampPlan): number[] {
-  const out: number[] = [];
+/** Users that arrive at or before the requirement instant (user 0 arrives at 0). */
+function arrivedBy(p: RampPlan, at: number): number {
+  return Math.floor(rampArrivals(p, at) + 1e-9) + 1;
+}
+
+/** How many users the schedule has: USERS, or fewer when a requirement ends it one window after it is reached. */
+export function plannedUsers(p: RampPlan): number {
   const at = requirementAtMs(p);
   const plateau = plateauRate(p);
-  for (let i = 0; i < p.users; i++) {
-    let t = rampTimeOf(p, i);
-    if (at !== undefined && plateau !== undefined && t > at) {
-      // From the requirement on, the rate stays where it was: arrivals one 1/plateau apart.
-      const before = Math.floor(rampArrivals(p, at)) + 1; // arrivals at or before `at` (user 0 arrives at 0)
-      t = at + ((i - before + 1) / plateau) * 1000;
-      if (t > at + p.windowMs) break;
-    }
-    out.push(Math.round(t));
-  }
+  if (at === undefined || plateau === undefined) return p.users;
+  return Math.min(p.users, arrivedBy(p, at) + Math.floor((plateau * p.windowMs) / 1000 + 1e-9));
+}
+
+/**
+ * When user i (0-based) arrives, ms after the first arrival; computed per user
+ * (a VU keeps no list: at 100,000 users a list per VU would cost more than the users).
+ */
+export function arrivalTimeOf(p: RampPlan, i: number): number {
+  const at = requirementAtMs(p);
+  const plateau = plateauRate(p);
+  const t = rampTimeOf(p, i);
+  // From the requirement on, the rate stays where it was: arrivals 1/plateau apart.
+  if (at !== undefined && plateau !== undefined && t > at) return Math.round(at + ((i - arrivedBy(p, at) + 1) / plateau) * 1000);
+  return Math.round(t);
+}
+
+/** Every user's arrival instant, in order (tests and tools; a VU asks arrivalTimeOf). */
+export function arrivalTimes(p: RampPlan): number[] {
+  const n = plannedUsers(p);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(arrivalTimeOf(p, i));
   return out;
 }
 
@@ -111,10 +124,11 @@ export function arrivalTimes(p: RampPlan): number[] {
  * When the run's users leave, ms after the first arrival: the requirement held
  * for a window (pass), or one window after the last arrival (the load is over).
  */
-export function loadEndMs(p: RampPlan, times: number[] = arrivalTimes(p)): number {
+export function loadEndMs(p: RampPlan): number {
+  const last = arrivalTimeOf(p, plannedUsers(p) - 1);
   const at = requirementAtMs(p);
-  if (at !== undefined) return Math.min(at + p.windowMs, (times[times.length - 1] ?? 0) + p.windowMs);
-  return (times[times.length - 1] ?? 0) + p.windowMs;
+  if (at !== undefined) return Math.min(at + p.windowMs, last + p.windowMs);
+  return last + p.windowMs;
 }
 
 /** The ramp's parameter mistakes, each one line (the init stops with the first). */

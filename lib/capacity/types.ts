@@ -57,7 +57,7 @@ export interface CapacityResult {
   /** Every cause that broke, in order of first break. */
   breaks: CapacityBreak[];
   /** When the generator fell behind its schedule: arrivals' lateness p95 over ARRIVAL_LAG_MAX_MS. */
-  generator: { atS: number; rate: number; lagP95Ms: number; boundMs: number } | null;
+  generator: { atS: number; rate: number; lagP95Ms: number; boundMs: number; /** What the schedule asked for then, per second. */ askedRate?: number } | null;
   /** REQUIRED_USERS / REQUIRED_RATE: met when held for a whole window with no break. */
   requirement: { users: number | null; rate: number | null; met: boolean } | null;
   /**

@@ -273,7 +273,7 @@ export function computeKnee(input: KneeInput): CapacityResult {
     for (const o of tracker.step(end, f.overs)) {
       const atS = round1((end - t0) / 1000);
       if (o.cause === 'generator') {
-        generator = { atS, rate: round1(f.rate), lagP95Ms: Math.round(o.value), boundMs: o.bound };
+        generator = { atS, rate: round1(f.rate), lagP95Ms: Math.round(o.value), boundMs: o.bound, askedRate: round1(input.scheduledRate(end - t0)) };
         continue;
       }
       const br: CapacityBreak = { atS, cause: o.cause, figure: o.figure, value: o.value, bound: o.bound };
@@ -352,7 +352,7 @@ export function capacityLine(r: Omit<CapacityResult, 'line'>): string {
   const req = r.requirement;
   const reqText = req === null ? '' : `${[req.users !== null ? `${fmt(req.users)} users` : '', req.rate !== null ? `${req.rate} arrivals/s` : ''].filter(Boolean).join(' and ')}`;
   if (r.outcome === 'generator' && r.generator !== null) {
-    return `capacity: the load generator saturated at ${r.generator.rate} arrivals/s (at ${r.generator.atS} s, arrivals ${fmt(r.generator.lagP95Ms)} ms behind the schedule, p95); this is not the room's capacity: add instances (INSTANCES=N) or raise HTTP_CONCURRENCY${req === null ? '' : `; the requirement (${reqText}) is not proven`}`;
+    return `capacity: the load generator saturated at ${r.generator.rate} arrivals/s${r.generator.askedRate !== undefined ? ` (of ${r.generator.askedRate} asked)` : ''} (at ${r.generator.atS} s, arrivals ${fmt(r.generator.lagP95Ms)} ms behind the schedule, p95); this is not the room's capacity: add instances (INSTANCES=N) or raise HTTP_CONCURRENCY${req === null ? '' : `; the requirement (${reqText}) is not proven`}`;
   }
   if (r.outcome === 'broke' && r.firstBreak !== null) {
     const fb = r.firstBreak;

@@ -10,14 +10,19 @@
 //    slowed by the hostile switch): exit 99 on the generator's rule, and the
 //    answer claims no room capacity;
 // 4. the parameter contradictions: exit 107, one line each.
-// The two-process knee and the busy room are in `make test-capacity`.
+// CAPACITY_MATRIX=1 (make test-capacity) adds, through tools/run-scenario.sh as
+// make runs it: the ramp split over two k6 instances (the verdict's knee over
+// both instances' samples), the busy room (a room cause, never the generator),
+// and the knee of one room process against two, printed side by side.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capacityOfFiles } from '../../capacity/cli.ts';
 import type { CapacityResult } from '../../lib/capacity/types.ts';
-import { explain, runK6, runScenario, type RunResult } from '../support/scenario.ts';
+import { explain, ROOT, runK6, runScenario, type RunResult } from '../support/scenario.ts';
 
 const SAMPLES = ['--out', 'json=results/run.ndjson.gz'];
 const BASE = { RESULTS_PREFIX: 'results/run', SERVER_METRICS_URLS: 'room={API_URL}/metrics', SERVER_SAMPLE_MS: '1000' };
@@ -115,4 +120,63 @@ test('contradictory ramp parameters stop at init with one line each (exit 107)',
     assert.match(errors[0]!, says);
     assert.doesNotMatch(r.stderr, /^\s+at /m);
   }
+});
+
+const MATRIX = process.env.CAPACITY_MATRIX === '1';
+const matrixOnly = MATRIX ? false : 'CAPACITY_MATRIX=1 (make test-capacity)';
+
+interface MadeRun { code: number | null; out: string; capacity: CapacityResult | undefined; failed: string[] }
+
+/** `make capacity` with these parameters: the room, its Redis and the run started by tools/run-scenario.sh. */
+async function makeCapacity(env: Record<string, string>): Promise<MadeRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'queue-k6-capacity-'));
+  try {
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn('bash', [join(ROOT, 'tools/run-scenario.sh'), 'capacity'], {
+        cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, RESULTS_DIR: dir, RUN_DIR: join(dir, 'run'), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (b: Buffer) => { text += b.toString(); });
+      child.stderr.on('data', (b: Buffer) => { text += b.toString(); });
+      const timer = setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`make capacity did not finish within 8 minutes\n${text.slice(-3000)}`)); }, 480_000);
+      child.on('error', (e) => { clearTimeout(timer); reject(e); });
+      child.on('close', (c) => { clearTimeout(timer); resolve({ code: c, out: text }); });
+    });
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.disruption.json'));
+    const main = files.find((f) => f.endsWith('-verdict.json')) ?? files.find((f) => !/-i\d+of\d+\.json$/.test(f));
+    const data = main === undefined ? undefined : (JSON.parse(readFileSync(join(dir, main), 'utf8')) as { metrics?: Record<string, { thresholds?: Record<string, { ok: boolean }> }>; queue_k6?: { capacity?: CapacityResult } });
+    const failed: string[] = [];
+    for (const [k, m] of Object.entries(data?.metrics ?? {})) for (const [e, t] of Object.entries(m.thresholds ?? {})) if (!t.ok) failed.push(`${k} ${e}`);
+    return { code, out, capacity: data?.queue_k6?.capacity, failed };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('split over two k6 instances: the verdict passes and its knee covers both instances\' samples', { skip: matrixOnly }, async () => {
+  const r = await makeCapacity({ INSTANCES: '2', SPLIT_START_DELAY_MS: '8000', USERS: '400', START_RATE: '5', MAX_RATE: '20', RAMP_S: '20', WINDOW_S: '5', REQUIRED_USERS: '150', QUEUE_THRESHOLD: '20' });
+  assert.equal(r.code, 0, r.out.slice(-4000));
+  assert.equal(r.capacity?.source, 'samples', r.out.slice(-3000));
+  assert.equal(r.capacity?.requirement?.met, true, r.capacity?.line);
+  assert.match(r.out, /capacity: requirement \(150 users\) met: the room held/);
+});
+
+test('the busy room breaks on a room cause, not on the generator', { skip: matrixOnly }, async () => {
+  const r = await makeCapacity({ TARGET_FAULTS: 'busy-room', BUSY_MS: '25', USERS: '2000', START_RATE: '5', MAX_RATE: '60', RAMP_S: '30', WINDOW_S: '5', QUEUE_THRESHOLD: '20' });
+  assert.equal(r.code, 99, r.out.slice(-4000));
+  assert.equal(r.capacity?.outcome, 'broke', r.capacity?.line);
+  assert.ok(r.failed.some((f) => /queue_capacity_breaks\{cause:(server_lag|connect_time|errors|wait_bound|not_told)\}/.test(f)), r.failed.join(', '));
+  assert.notEqual(r.capacity?.firstBreak?.cause, undefined);
+});
+
+test('one room process against two: both knees are reported (figures printed, not compared by time)', { skip: matrixOnly }, async (t) => {
+  const ramp = { USERS: '6000', START_RATE: '10', MAX_RATE: '200', RAMP_S: '40', WINDOW_S: '5', QUEUE_THRESHOLD: '50', USERS_PER_VU: '100' };
+  const lines: string[] = [];
+  for (const processes of ['1', '2']) {
+    const r = await makeCapacity({ ...ramp, TARGET_PROCESSES: processes });
+    assert.ok(r.capacity !== undefined && r.capacity.source === 'samples', r.out.slice(-3000));
+    assert.ok(['broke', 'held', 'generator'].includes(r.capacity.outcome), r.capacity.line);
+    lines.push(`TARGET_PROCESSES=${processes}: ${r.capacity.line}`);
+  }
+  for (const l of lines) t.diagnostic(l);
 });
