@@ -8,34 +8,24 @@
 // window) every user still in the room leaves. Each measurement also feeds the
 // VU's capacity window (lib/capacity/monitor.ts).
 import exec from 'k6/execution';
-import { ApiError, type CheckAnswer, type QueueApi } from '../api/client';
-import { accountEmail, type RunConfig } from '../config';
+import type { CheckAnswer } from '../api/client';
+import { accountEmail } from '../config';
 import { capacityMetrics, observe } from '../capacity/monitor';
 import { addWithMetadata, checked, metrics, violation } from '../metrics';
 import { checkFifoOnAdmission } from '../redis/invariants';
-import type { QueueProbe } from '../redis/probe';
-import { createSocketIO, SocketIOError, type SocketIOClient } from '../socketio';
+import { createSocketIO, type SocketIOClient } from '../socketio';
 import { admissionFilter, isOwnAdmission } from './admission';
-import { Latch, type Semaphore, sleepUntil } from './time';
-import { assertSameThreshold, countProtocolError, ThresholdMismatch } from './user';
+import { Latch, sleepUntil } from './time';
+import { assertSameThreshold, countProtocolError, record, ThresholdMismatch, type UserContext } from './user';
 
-export interface CapacityUserContext {
-  cfg: RunConfig;
-  api: QueueApi;
-  probe: QueueProbe;
-  eventId: string;
-  n: number;
-  password: string;
-  /** The schedule's instant for this user, epoch ms. */
-  arriveAt: number;
+/** A capacity user: what every user has (./user.ts), and the load's end and bounds. */
+export interface CapacityUserContext extends Pick<UserContext, 'cfg' | 'api' | 'probe' | 'eventId' | 'n' | 'password' | 'arriveAt' | 'http' | 'log'> {
   /** Every user still in the room leaves then, epoch ms. */
   loadEndAt: number;
   /** WAIT_MAX_MS: a queued user not admitted within it waited past its bound. */
   waitMaxMs: number;
   /** An arrival that cannot start within this (ARRIVAL_LAG_MAX_MS) of its instant is dropped. */
   dropAfterMs: number;
-  http: Semaphore;
-  log: (message: string) => void;
 }
 
 /** One attempted call: counted, and its failure counted against it in the window. */
@@ -47,19 +37,6 @@ async function attempt<T>(call: () => Promise<T>): Promise<T> {
   } catch (err) {
     observe('error');
     throw err;
-  }
-}
-
-function record(ctx: CapacityUserContext, err: unknown): void {
-  if (err instanceof ApiError) {
-    metrics.httpErrors.add(1, { op: err.op, kind: err.kind });
-    ctx.log(err.message);
-  } else if (err instanceof SocketIOError) {
-    metrics.socketErrors.add(1, { kind: err.kind });
-    ctx.log(`user ${accountEmail(ctx.cfg, ctx.n)}: Socket.IO ${err.kind}: ${err.message}`);
-  } else {
-    metrics.socketErrors.add(1, { kind: 'unexpected' });
-    ctx.log(`user ${accountEmail(ctx.cfg, ctx.n)}: ${String(err instanceof Error ? err.message : err)}`);
   }
 }
 

@@ -237,7 +237,8 @@ async function waitForAdmission(ctx: UserContext, token: string, me: string, ans
   return { socket, admitted: true };
 }
 
-function record(ctx: UserContext, err: unknown): void {
+/** Counts a failed flow's error by kind and logs it (a VU's log is limited). */
+export function record(ctx: Pick<UserContext, 'cfg' | 'n' | 'log'>, err: unknown): void {
   if (err instanceof ThresholdMismatch) return;
   if (err instanceof ApiError) {
     metrics.httpErrors.add(1, { op: err.op, kind: err.kind });
