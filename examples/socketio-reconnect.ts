@@ -58,6 +58,8 @@ function once(socket: SocketIOClient, event: string, timeoutMs: number, otherwis
 export default async function (): Promise<void> {
   const socket = createSocketIO(url, { auth: { token }, reconnectionDelay: 200, reconnectionDelayMax: 1000, reconnectionAttempts: 5 });
   let lostAt = 0;
+  // The re-join after a reconnect; the script waits for its answer before it closes the socket.
+  let rejoined: Promise<unknown> = Promise.resolve();
   socket.on('disconnect', (reason) => {
     lostAt = Date.now();
     console.log(`disconnected: ${String(reason)}`);
@@ -68,7 +70,10 @@ export default async function (): Promise<void> {
     downtime.add(Date.now() - lostAt);
     console.log(`reconnected after ${String(n)} attempt(s)`);
     // A new Socket.IO session is in no room: join again, as an application does on 'reconnect'.
-    socket.emitWithAck('join', ['lobby'], 2000).catch((err: unknown) => console.error(`re-join failed: ${String(err)}`));
+    rejoined = socket.emitWithAck('join', ['lobby'], 2000).then(
+      (a) => check(a, { 'joined the room again': (x) => x[0] === true }),
+      (err: unknown) => console.error(`re-join failed: ${String(err)}`),
+    );
   });
   socket.on('reconnect_failed', (err) => {
     reconnectFailed.add(1);
@@ -90,6 +95,8 @@ export default async function (): Promise<void> {
     check(reconnected, { 'reconnected': (n) => typeof n === 'number' && n >= 1 });
     // After reconnect_failed the wait is rejected 'closed' at once; after a reconnect the answer is on its way.
     check(await answer.catch(() => undefined), { 'the emit made across the gap was answered': (v) => v === 'said while away' });
+    // The buffered emit may be answered before the re-join: closing now could cut the re-join off.
+    await rejoined;
     check(socket.state, { 'connected at the end': (s) => s === 'open' });
   } catch (err) {
     check(null, { 'no Socket.IO error': () => false });
