@@ -45,11 +45,23 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('examples/socketio-reconnect.ts', () => {
+  // Every server a test starts is stopped, also when the test fails: one left listening keeps this file's process alive.
+  const servers: SioServer[] = [];
   let server: SioServer | undefined;
-  after(async () => server?.stop());
+  const start = async (opts: Parameters<typeof startSioServer>[0]): Promise<SioServer> => {
+    const s = await startSioServer(opts);
+    // Stopped once, whoever asks first (the test, or the after hook when the test failed).
+    let stopped: Promise<void> | undefined;
+    const once: SioServer = { ...s, stop: () => (stopped ??= s.stop()) };
+    servers.push(once);
+    return once;
+  };
+  after(async () => {
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+  });
 
   it('reconnects after the server cuts the transport, re-joins, and delivers the emit made while away', { timeout: 90_000 }, async () => {
-    server = await startSioServer({ pingInterval: 1000, pingTimeout: 1000 });
+    server = await start({ pingInterval: 1000, pingTimeout: 1000 });
     const joins: string[] = [];
     server.io.on('connection', (s) => s.on('join', (room: string) => joins.push(`${s.id}:${room}`)));
     const r = await run({ SIO_URL: server.url, SIO_DROP_EVENT: 'drop' });
@@ -65,7 +77,7 @@ describe('examples/socketio-reconnect.ts', () => {
   });
 
   it('fails its own threshold when the server refuses the new handshake', { timeout: 90_000 }, async () => {
-    server = await startSioServer({ pingInterval: 1000, pingTimeout: 1000 });
+    server = await start({ pingInterval: 1000, pingTimeout: 1000 });
     let refuse = false;
     server.io.use((_s, next) => (refuse ? next(new Error('session revoked')) : next()));
     server.io.on('connection', (s) => s.on('drop', () => (refuse = true)));
