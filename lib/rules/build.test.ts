@@ -148,3 +148,15 @@ test('server rules: not judged, with the reason, when no server source is config
   assert.deepEqual(on.thresholds.queue_server_samples_missing, ['count==0']);
   assert.equal(on.notInForce.filter((r) => server.includes(r.key)).length, 0);
 });
+
+test('every scenario section of the suite\'s thresholds.json plans, with probes and server on or off, split or not', () => {
+  const sections = Object.keys(file).filter((k) => !k.startsWith('$') && k !== 'common' && k !== 'compare');
+  assert.ok(sections.includes('capacity') && sections.includes('restart'), sections.join(', '));
+  for (const name of sections) {
+    const cfg = loadConfig(name, defaults[name], env, name === 'capacity' ? { capacity: true } : {});
+    for (const probes of [true, false]) for (const server of [true, false]) for (const split of [true, false]) {
+      const plan = planRules(file, name, thresholdVars(cfg), { probes, server, split });
+      assert.ok(plan.rules.length + plan.notInForce.length > 0, `${name} probes=${probes} server=${server} split=${split}`);
+    }
+  }
+});
