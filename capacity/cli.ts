@@ -29,7 +29,7 @@ export async function capacityOfFiles(paths: string[]): Promise<CapacityResult> 
   for (const f of inputs.files) {
     parts.push({ instance: inputs.files.length > 1 ? f.instance : undefined, samples: await readSamples([f.samples], { metrics: CAPACITY_METRICS, keepTags: CAPACITY_TAGGED }) });
   }
-  return kneeFromSamples(parts, inputs.rec, inputs.startAt, inputs.endAt);
+  return kneeFromSamples(parts, inputs.rec, inputs.startAt, inputs.endAt, inputs.stopped);
 }
 
 /** Puts the answer into a results file, beside what k6 and the scenario wrote. */

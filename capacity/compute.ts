@@ -19,6 +19,7 @@ export interface CapacityPlanRecord {
 /** Each metric the knee reads, and what it is in the windows. */
 const FEEDS: Array<{ metric: string; kind: ObsKind; value?: 'v' | 'one'; tag?: string; only?: (tags: Record<string, string> | undefined) => boolean }> = [
   { metric: 'queue_arrival_lag', kind: 'arrival', value: 'v' },
+  { metric: 'queue_entry_time', kind: 'entry', value: 'v' },
   { metric: 'queue_socket_connect', kind: 'connect', value: 'v' },
   { metric: 'queue_socket_connect', kind: 'sock_open', value: 'one' },
   { metric: 'queue_socket_closed', kind: 'sock_close' },
@@ -44,7 +45,7 @@ export interface InstanceSamples {
   samples: SampleSet;
 }
 
-export function kneeFromSamples(parts: InstanceSamples[], rec: CapacityPlanRecord, startAt: number, endAt?: number): CapacityResult {
+export function kneeFromSamples(parts: InstanceSamples[], rec: CapacityPlanRecord, startAt: number, endAt?: number, stopped?: { at: number; causes: string[] }): CapacityResult {
   const log = new ObsLog();
   for (const part of parts) {
     for (const f of FEEDS) {
@@ -65,6 +66,7 @@ export function kneeFromSamples(parts: InstanceSamples[], rec: CapacityPlanRecor
     scheduledRate: (t) => scheduledRate(rec.plan, t),
     requirement: rec.requirementAtMs === null ? null : { users: rec.plan.requiredUsers ?? null, rate: rec.plan.requiredRate ?? null, atMs: rec.requirementAtMs },
     instances: instances.length > 1 ? instances : undefined,
+    stopped,
   });
 }
 
@@ -84,6 +86,8 @@ export interface CapacityInputs {
   startAt: number;
   /** The run's end, epoch ms, when a file says it: the last window judged ends there. */
   endAt?: number;
+  /** A VU's own window stopped the run: when (the earliest over the files), and on what. */
+  stopped?: { at: number; causes: string[] };
   files: Array<{ summary: string; samples: string; instance?: string }>;
 }
 
@@ -98,21 +102,34 @@ export async function capacityInputs(paths: string[]): Promise<CapacityInputs | 
   let rec: CapacityPlanRecord | undefined;
   let startAt: number | undefined;
   let endAt: number | undefined;
+  let stopped: CapacityInputs['stopped'];
   const files: CapacityInputs['files'] = [];
   for (const path of paths) {
     let q: { capacityPlan?: CapacityPlanRecord; startAt?: number | null; scenario?: string } | undefined;
+    let breakAt: number | undefined;
+    let metrics: Record<string, { values?: Record<string, number> }> | undefined;
     try {
-      const parsed = JSON.parse(await readFile(path, 'utf8')) as { queue_k6?: typeof q; state?: { testRunDurationMs?: number } };
+      const parsed = JSON.parse(await readFile(path, 'utf8')) as { queue_k6?: typeof q; metrics?: Record<string, { values?: Record<string, number> }> };
       q = parsed.queue_k6;
+      metrics = parsed.metrics;
+      breakAt = metrics?.queue_capacity_break_at?.values?.min;
     } catch {
       continue;
     }
     if (q === undefined || q.capacityPlan === undefined) continue;
     rec ??= q.capacityPlan;
     if (typeof q.startAt === 'number') startAt = startAt === undefined ? q.startAt : Math.min(startAt, q.startAt);
+    // k6's own counts of this file (never rewritten): a break a VU saw stopped the run (abortOnFail).
+    const causes = Object.entries(metrics ?? {})
+      .filter(([k, m]) => k.startsWith('queue_capacity_breaks{cause:') && (m.values?.count ?? 0) > 0)
+      .map(([k]) => k.slice('queue_capacity_breaks{cause:'.length, -1));
+    if (typeof breakAt === 'number' && typeof q.startAt === 'number' && causes.length > 0) {
+      const at = q.startAt + breakAt * 1000;
+      if (stopped === undefined || at < stopped.at) stopped = { at, causes };
+    }
     const samples = samplesBeside(path);
     if (existsSync(samples)) files.push({ summary: path, samples, instance: instanceOf(path) });
   }
   if (rec === undefined || startAt === undefined) return null;
-  return { rec, startAt, endAt, files };
+  return { rec, startAt, endAt, files, stopped };
 }

@@ -202,6 +202,7 @@ function loadCapacity(env: Env, d: ScenarioDefaults, users: number): CapacityCon
     minSamples: int(env, 'MIN_SAMPLES', 20, { min: 1, max: 100_000 }),
     holdSteps: int(env, 'HOLD_STEPS', 2, { min: 1, max: 600 }),
     connectP95MaxMs: int(env, 'CONNECT_P95_MAX_MS', 1000, { min: 1 }),
+    entryP95MaxMs: int(env, 'ENTRY_P95_MAX_MS', 5000, { min: 1 }),
     errorRateMax: num(env, 'ERROR_RATE_MAX', 0.05, { min: 0, max: 1 }),
     waitLateRateMax: num(env, 'WAIT_LATE_RATE_MAX', 0.05, { min: 0, max: 1 }),
     serverLagMaxMs: int(env, 'SERVER_LAG_MAX_MS', 300, { min: 1 }),

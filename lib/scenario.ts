@@ -194,7 +194,7 @@ export function defineScenario(spec: ScenarioSpec) {
         for (let i = first; i < last; i++) {
           flows.push(runCapacityUser({
             cfg, api, probe, eventId: data.eventId, n: i + 1, password, http, log,
-            arriveAt: data.startAt + cap.arrivalMs(i), loadEndAt: data.startAt + cap.loadEndMs, waitMaxMs: cap.waitMaxMs, dropAfterMs: cap.bounds.arrivalLagMaxMs,
+            arriveAt: data.startAt + cap.arrivalMs(i), loadEndAt: data.startAt + cap.loadEndMs, waitMaxMs: cap.waitMaxMs, dropAfterMs: cap.bounds.arrivalLagMaxMs, entryBoundMs: cap.bounds.entryP95MaxMs,
           }).catch((err: unknown) => {
             metrics.socketErrors.add(1, { kind: 'unexpected' });
             log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);

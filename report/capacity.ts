@@ -74,6 +74,7 @@ const OUTCOME_TEXT: Record<CapacityResult['outcome'], string> = {
 };
 
 const CAUSE_TEXT: Record<BreakCause, string> = {
+  entry_time: 'time to get in',
   connect_time: 'connect time',
   errors: 'errors',
   not_told: 'admitted users not told',

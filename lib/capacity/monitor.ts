@@ -21,6 +21,8 @@ export const capacityMetrics = {
   held: new Trend('queue_capacity_held'),
   /** how late a user started against the schedule, ms (its timer, then its VU's HTTP slots): the generator keeping the rate */
   arrivalLag: new Trend('queue_arrival_lag', true),
+  /** a user's way in, ms: from its login's start to its check's answer; a user still on its way when ENTRY_P95_MAX_MS passes counts then, at that figure */
+  entryTime: new Trend('queue_entry_time', true),
   /** HTTP calls and socket connects a capacity user attempted (errors are counted against these) */
   calls: new Counter('queue_capacity_calls'),
   /** queued users whose wait was judged against its bound: admitted, or still queued when the bound passed */

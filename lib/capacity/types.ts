@@ -6,6 +6,7 @@
 
 /** What can break a waiting room, each judged on a sliding window of the last WINDOW_S seconds. */
 export type BreakCause =
+  | 'entry_time'     // getting in (log in, connect, check) p95 over ENTRY_P95_MAX_MS: users stuck at the door
   | 'connect_time'   // Socket.IO connect time p95 over CONNECT_P95_MAX_MS
   | 'errors'         // HTTP or socket errors over ERROR_RATE_MAX of the operations
   | 'not_told'       // an admitted user not told within NOTIFY_GRACE_MS
@@ -13,7 +14,7 @@ export type BreakCause =
   | 'wait_bound'     // queued users waiting past their bound, over WAIT_LATE_RATE_MAX of those judged
   | 'server_lag';    // the room's event-loop lag p95 over SERVER_LAG_MAX_MS (only when the server is observed)
 
-export const BREAK_CAUSES: readonly BreakCause[] = ['connect_time', 'errors', 'not_told', 'invariant', 'wait_bound', 'server_lag'];
+export const BREAK_CAUSES: readonly BreakCause[] = ['entry_time', 'connect_time', 'errors', 'not_told', 'invariant', 'wait_bound', 'server_lag'];
 
 export interface CapacityWindowFigures {
   /** Window [fromS, toS], seconds since the run's first scheduled arrival. */
@@ -58,6 +59,9 @@ export interface CapacityResult {
   breaks: CapacityBreak[];
   /** When the generator fell behind its schedule: arrivals' lateness p95 over ARRIVAL_LAG_MAX_MS. */
   generator: { atS: number; rate: number; lagP95Ms: number; boundMs: number; /** What the schedule asked for then, per second. */ askedRate?: number } | null;
+  /** When a VU's own window stopped the run (seconds after the first arrival), and the causes it saw. */
+  stoppedAtS?: number;
+  stoppedBy?: string[];
   /** REQUIRED_USERS / REQUIRED_RATE: met when held for a whole window with no break. */
   requirement: { users: number | null; rate: number | null; met: boolean } | null;
   /**

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { BreakTracker, ObsLog, computeKnee, percentile, type CapacityBounds, type KneeInput } from './windows.ts';
 
 const T0 = 1_800_000_000_000;
-const bounds: CapacityBounds = { windowMs: 10_000, minSamples: 20, holdSteps: 2, connectP95MaxMs: 1000, errorRateMax: 0.05, waitLateRateMax: 0.05, serverLagMaxMs: 300, arrivalLagMaxMs: 1000 };
+const bounds: CapacityBounds = { windowMs: 10_000, minSamples: 20, holdSteps: 2, connectP95MaxMs: 1000, entryP95MaxMs: 5000, errorRateMax: 0.05, waitLateRateMax: 0.05, serverLagMaxMs: 300, arrivalLagMaxMs: 1000 };
 
 /** A steady run: `rate` users a second for `seconds`, each arriving, connecting in `connect(t)` ms, checking in, leaving 5 s later. */
 function steady(log: ObsLog, seconds: number, rate: number, opts: { connect?: (s: number) => number; lag?: (s: number) => number; instance?: string } = {}): void {
@@ -75,6 +75,16 @@ describe('capacity windows', () => {
     assert.deepEqual(t.step(2, []), []);
     assert.deepEqual(t.step(3, [{ cause: 'connect_time', value: 2000, bound: 1000, figure: '' }]), []);
     assert.equal(t.step(4, [{ cause: 'connect_time', value: 2000, bound: 1000, figure: '' }]).length, 1);
+  });
+
+  it('users kept at the door: the time to get in breaks before anything else is measured slow', () => {
+    const log = new ObsLog();
+    steady(log, 40, 10);
+    for (let i = 0; i < 400; i++) log.add('entry', T0 + i * 100 + 50, i >= 200 ? 5001 : 120);
+    const r = computeKnee(input(log));
+    assert.equal(r.firstBreak?.cause, 'entry_time', r.line);
+    assert.ok(r.firstBreak!.atS >= 21 && r.firstBreak!.atS <= 23, `at ${r.firstBreak!.atS}`);
+    assert.match(r.line, /was the time to get in \(getting in \(log in, connect, check\) p95 5,001 ms > 5,000 ms\)/);
   });
 
   it('what no load excuses breaks at once: one invariant violation, one user never told', () => {

@@ -13,6 +13,7 @@ import { BREAK_CAUSES, type BreakCause, type CapacityBreak, type CapacityResult,
 
 export type ObsKind =
   | 'arrival'      // a user started (v: ms late against the schedule)
+  | 'entry'        // a user's way in, from its login's start to its check's answer, ms (or the bound, once passed)
   | 'connect'      // Socket.IO connect time, ms
   | 'op'           // an HTTP call or socket connect attempted (success or failure)
   | 'error'        // one of those failed
@@ -36,6 +37,8 @@ export interface CapacityBounds {
   /** Consecutive 1 s steps over the bound before a percentile or a rate counts as broken. */
   holdSteps: number;
   connectP95MaxMs: number;
+  /** Getting in (log in, connect, check): its p95 over this is a room that cannot take the arrivals. */
+  entryP95MaxMs: number;
   errorRateMax: number;
   waitLateRateMax: number;
   serverLagMaxMs: number;
@@ -139,6 +142,11 @@ export interface Over { cause: BreakCause | 'generator'; value: number; bound: n
 export function windowOver(log: ObsLog, end: number, b: CapacityBounds, serverObserved: boolean): Over[] {
   const from = end - b.windowMs;
   const out: Over[] = [];
+  const entry = log.slice('entry', from, end).map((o) => o.v);
+  if (entry.length >= b.minSamples) {
+    const p95 = percentile(entry, 95);
+    if (p95 > b.entryP95MaxMs) out.push({ cause: 'entry_time', value: p95, bound: b.entryP95MaxMs, figure: `getting in (log in, connect, check) p95 ${fmt(p95)} ms > ${fmt(b.entryP95MaxMs)} ms` });
+  }
   const connect = log.slice('connect', from, end).map((o) => o.v);
   if (connect.length >= b.minSamples) {
     const p95 = percentile(connect, 95);
@@ -219,6 +227,11 @@ export interface KneeInput {
   requirement: { users: number | null; rate: number | null; atMs: number } | null;
   /** Instances of a split run (i1of2, ...), when the samples came from several. */
   instances?: string[];
+  /**
+   * When a VU's own window stopped the run (epoch ms), and on what: the
+   * samples after it are users cut off by the stop, not the room's answer.
+   */
+  stopped?: { at: number; causes: string[] };
 }
 
 /** Every window's figures at one step. */
@@ -258,7 +271,8 @@ function soleInstance(input: KneeInput, cause: string, end: number): string | un
 export function computeKnee(input: KneeInput): CapacityResult {
   const { log, bounds: b, t0 } = input;
   const windowS = b.windowMs / 1000;
-  const last = input.tEnd ?? log.lastT();
+  const measuredTo = input.tEnd ?? log.lastT();
+  const last = measuredTo === undefined || input.stopped === undefined ? measuredTo : Math.min(measuredTo, input.stopped.at);
   if (last === undefined || !log.has('arrival')) {
     return { source: 'samples', outcome: 'unknown', line: 'capacity: nothing was measured (no user arrived), so there is no answer', windowS, held: null, firstBreak: null, breaks: [], generator: null, requirement: input.requirement === null ? null : { users: input.requirement.users, rate: input.requirement.rate, met: false }, series: null };
   }
@@ -301,7 +315,12 @@ export function computeKnee(input: KneeInput): CapacityResult {
   };
   let held: CapacityWindowFigures | null = null;
   if (firstBreak !== null || generatorFirst) held = healthy.length > 0 ? figuresOf(healthy[healthy.length - 1]) : null;
-  else if (healthy.length > 0) held = figuresOf(healthy.reduce((best, s) => (figuresOf(s).users > figuresOf(best).users ? s : best)));
+  else {
+    // Nothing broke: the window that held the most users while users were still arriving.
+    const arriving = healthy.filter((s) => s.rate > 0);
+    const pool = arriving.length > 0 ? arriving : healthy;
+    if (pool.length > 0) held = figuresOf(pool.reduce((best, s) => (figuresOf(s).users >= figuresOf(best).users ? s : best)));
+  }
   const outcome: CapacityResult['outcome'] = generatorFirst ? 'generator' : firstBreak !== null ? 'broke' : 'held';
   let requirement: CapacityResult['requirement'] = null;
   if (input.requirement !== null) {
@@ -310,6 +329,7 @@ export function computeKnee(input: KneeInput): CapacityResult {
   }
   const result: CapacityResult = {
     source: 'samples', outcome, line: '', windowS, held, firstBreak, breaks, generator, requirement,
+    ...(input.stopped !== undefined ? { stoppedAtS: round1((input.stopped.at - t0) / 1000), stoppedBy: input.stopped.causes } : {}),
     series: downsampleSeries(steps, t0, input.scheduledRate),
   };
   result.line = capacityLine(result);
@@ -331,6 +351,7 @@ function downsampleSeries(steps: StepFigures[], t0: number, scheduledRate: (t: n
 }
 
 const CAUSE_NAMES: Record<BreakCause, string> = {
+  entry_time: 'the time to get in',
   connect_time: 'Socket.IO connect time',
   errors: 'errors',
   not_told: 'admitted users not told',
@@ -362,6 +383,10 @@ export function capacityLine(r: Omit<CapacityResult, 'line'>): string {
   }
   if (r.outcome === 'held') {
     const h = r.held === null ? 'the room broke nowhere' : `the room held ${heldText(r.held)}`;
+    // A VU's own window (its users only) stopped the run before the windows over every sample broke.
+    if (r.stoppedAtS !== undefined && (r.stoppedBy?.length ?? 0) > 0) {
+      return `capacity: ${h}; the run was stopped at ${r.stoppedAtS} s by one VU's own window (${r.stoppedBy!.join(', ')}), and over all samples nothing had broken yet: the knee is at or just above this${req === null ? '' : `; requirement (${reqText}) not met`}`;
+    }
     if (req !== null) return `capacity: requirement (${reqText}) ${req.met ? 'met' : 'not reached'}: ${h}, and nothing broke${req.met ? ` over a window of ${r.windowS} s` : ' before the run ended'}`;
     return `capacity: ${h}, and nothing broke: its capacity is above this run's load (raise MAX_RATE or USERS to find the knee)`;
   }
