@@ -140,7 +140,9 @@ export function loadConfig(scenario: string, defaults: ScenarioDefaults, env: En
   const queueThreshold = int(env, 'QUEUE_THRESHOLD', defaults.queueThreshold, { min: 1 });
   const reconnectUsers = int(env, 'RECONNECT_USERS', defaults.reconnectUsers ?? 0, { min: 0, max: users });
   const usersPerVu = int(env, 'USERS_PER_VU', 50, { min: 1, max: 5000 });
-  const httpConcurrency = int(env, 'HTTP_CONCURRENCY', 8, { min: 1, max: 1000 });
+  // Capacity: a VU's users arrive one after another, so each may have its call in flight; a smaller
+  // bound would make the generator, not the room, the first to fall behind (docs/capacity.md).
+  const httpConcurrency = int(env, 'HTTP_CONCURRENCY', shape.capacity === true ? Math.min(1000, usersPerVu) : 8, { min: 1, max: 1000 });
   return {
     scenario,
     apiUrl,
