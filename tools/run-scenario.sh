@@ -83,7 +83,11 @@ if [[ -z "${API_URL:-}" ]]; then
   export USER_PASSWORD="${USER_PASSWORD:-queue-k6-local}"
   export RUN_DIR="${RUN_DIR:-.run/$name}"
   if [[ -z "${TARGET_PORT:-}" ]]; then
-    TARGET_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+    # A room of N processes also listens on TARGET_PORT+1 .. TARGET_PORT+N: find a block that is free.
+    # (A malformed TARGET_PROCESSES is target-ctl's to name; here it only asks for no extra ports.)
+    extra=0
+    if [[ "${TARGET_PROCESSES:-1}" =~ ^[0-9]{1,2}$ ]] && (( TARGET_PROCESSES > 1 )); then extra="$TARGET_PROCESSES"; fi
+    TARGET_PORT="$(node tools/free-port.mjs "$extra")"
     export TARGET_PORT
   fi
   # REDIS_URL is the probes' Redis, the room's own is TARGET_REDIS_URL: unset, the probes read the

@@ -19,7 +19,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { freePort } from '../support/redis.ts';
 import { ROOT, type Summary } from '../support/scenario.ts';
 
 const MATRIX = process.env.RESTART_MATRIX === '1';
@@ -34,7 +33,6 @@ interface Ran {
 
 async function runScenario(scenario: string, env: Record<string, string>, timeoutMs = 240_000): Promise<Ran> {
   const dir = mkdtempSync(join(tmpdir(), 'queue-k6-restart-'));
-  const port = await freePort();
   try {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
       const child = spawn('bash', [join(ROOT, 'tools/run-scenario.sh'), scenario, '--quiet'], {
@@ -45,7 +43,6 @@ async function runScenario(scenario: string, env: Record<string, string>, timeou
           QUEUE_K6_RUNTIME: 'node',
           RESULTS_DIR: join(dir, 'results'),
           RUN_DIR: join(dir, 'run'),
-          TARGET_PORT: String(port),
           TARGET_KDF_COST: '1024',
           ...env,
         },
