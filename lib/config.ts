@@ -42,6 +42,8 @@ export interface CapacityConfig {
   requirementAtMs: number | undefined;
   /** WAIT_MAX_MS: a queued user not admitted within it waited past its bound. */
   waitMaxMs: number;
+  /** NOTIFY_POLL_MS: how often a VU asks Redis which of its waiting users are admitted (lib/capacity/admission-watch.ts). */
+  notifyPollMs: number;
 }
 
 /** How the scenario drives its users, fixed by the scenario file (not by the environment). */
@@ -211,7 +213,8 @@ function loadCapacity(env: Env, d: ScenarioDefaults, users: number): CapacityCon
     arrivalLagMaxMs: int(env, 'ARRIVAL_LAG_MAX_MS', 1000, { min: 1 }),
   };
   const waitMaxMs = int(env, 'WAIT_MAX_MS', 60_000, { min: 1 });
-  return { plan, bounds, users: plannedUsers(plan), arrivalMs: (i) => arrivalTimeOf(plan, i), loadEndMs: loadEndMs(plan), requirementAtMs: requirementAtMs(plan), waitMaxMs };
+  const notifyPollMs = int(env, 'NOTIFY_POLL_MS', 250, { min: 20, max: 60_000 });
+  return { plan, bounds, users: plannedUsers(plan), arrivalMs: (i) => arrivalTimeOf(plan, i), loadEndMs: loadEndMs(plan), requirementAtMs: requirementAtMs(plan), waitMaxMs, notifyPollMs };
 }
 
 /** A contradiction among the capacity parameters (MAX_RATE below START_RATE, ...): one line at init. */

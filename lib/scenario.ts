@@ -19,7 +19,9 @@ import { Semaphore } from './flow/time';
 import { runUser } from './flow/user';
 import { runCapacityUser } from './flow/capacity';
 import { observe, startMonitor } from './capacity/monitor';
-import { onViolation } from './metrics';
+import { checked, onViolation, violation } from './metrics';
+import { AdmissionWatch } from './capacity/admission-watch';
+import { clearTimeout, setTimeout } from 'k6/timers';
 import { runProbe } from './flow/watcher';
 import { secretsModule } from './k6/modules';
 import { metrics } from './metrics';
@@ -190,11 +192,19 @@ export function defineScenario(spec: ScenarioSpec) {
     const cap = cfg.capacity;
     if (cap !== undefined) {
       const stop = watchCapacity(data.startAt, log);
+      // One admission watch per VU, when probes can see the active set.
+      const watch = probe.enabled
+        ? new AdmissionWatch({ isActive: (me) => probe.isActive(me), now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) }, cap.notifyPollMs, cfg.notifyGraceMs, () => {
+          checked('silent_admission');
+          violation('silent_admission');
+          observe('not_told');
+        })
+        : undefined;
       try {
         for (let i = first; i < last; i++) {
           flows.push(runCapacityUser({
             cfg, api, probe, eventId: data.eventId, n: i + 1, password, http, log,
-            arriveAt: data.startAt + cap.arrivalMs(i), loadEndAt: data.startAt + cap.loadEndMs, waitMaxMs: cap.waitMaxMs, dropAfterMs: cap.bounds.arrivalLagMaxMs, entryBoundMs: cap.bounds.entryP95MaxMs,
+            arriveAt: data.startAt + cap.arrivalMs(i), loadEndAt: data.startAt + cap.loadEndMs, waitMaxMs: cap.waitMaxMs, dropAfterMs: cap.bounds.arrivalLagMaxMs, entryBoundMs: cap.bounds.entryP95MaxMs, watch,
           }).catch((err: unknown) => {
             metrics.socketErrors.add(1, { kind: 'unexpected' });
             log(`user ${i + 1}: ${String(err instanceof Error ? err.message : err)}`);

@@ -96,6 +96,19 @@ test('broke: the line, the outcome, the held window, every break, and the break 
   assert.match(seriesTag(notify, 'notify-p95'), /data-count="58"/);
 });
 
+test('a break at the end of the run is labelled to the left of its line, inside the plot', () => {
+  // The run stops a few seconds after its first break, so the marker often sits at the right edge.
+  const svg = chart(page(capacityResult({ points: 12, atS: 12 })), 'capacity-time');
+  const m = /<g data-series="break"[^>]*><line x1="([\d.]+)"[^>]*\/><text x="([\d.]+)" y="[\d.]+"( text-anchor="end")?>first break/.exec(svg);
+  assert.ok(m, 'the break is labelled');
+  assert.equal(m[3], ' text-anchor="end"');
+  assert.ok(Number(m[2]) < Number(m[1]), 'the label ends left of the line');
+  // Early in the run there is room on the right: the label starts after the line.
+  const early = chart(page(capacityResult({ points: 60, atS: 10 })), 'capacity-time');
+  const e = /<g data-series="break"[^>]*><line x1="([\d.]+)"[^>]*\/><text x="([\d.]+)" y="[\d.]+"( text-anchor="end")?>first break/.exec(early);
+  assert.ok(e !== null && e[3] === undefined && Number(e[2]) > Number(e[1]));
+});
+
 test('the one-line answer is escaped', () => {
   const html = page(capacityResult({ line: 'capacity: <script>alert("x")</script> & \'more\'' }));
   assert.match(html, /data-capacity-line="">capacity: &lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; &#39;more&#39;<\/p>/);

@@ -83,12 +83,20 @@ const CAUSE_TEXT: Record<BreakCause, string> = {
   server_lag: 'server event-loop lag',
 };
 
-/** A vertical marker across the plot at time `t`, labelled. */
-function marker(name: string, style: SeriesStyle, t: number, label: string, a: Axes, top: number, plotH: number, labelY: number, extra = ''): string {
+/** About how wide a chart label of 12 px is drawn (system-ui and DejaVu Sans run about 0.55 em a character). */
+const labelWidth = (text: string): number => text.length * 6.8;
+
+/**
+ * A vertical marker across the plot at time `t`, labelled to the right of the
+ * line, or to its left when the label would run past the plot's right edge
+ * (a break near the end of the run), into the right-hand axis.
+ */
+function marker(name: string, style: SeriesStyle, t: number, label: string, a: Axes, top: number, plotH: number, labelY: number, right: number, extra = ''): string {
   const x = a.x(t);
+  const toLeft = x + 4 + labelWidth(label) > right;
   return (
     `<g data-series="${name}" data-t="${n(t)}"${extra}><line x1="${n(x)}" x2="${n(x)}" y1="${n(top)}" y2="${n(top + plotH)}" stroke="${style.color}" stroke-width="1.6" stroke-dasharray="${style.dash}"/>` +
-    `<text x="${n(x + 4)}" y="${n(labelY)}">${esc(label)}</text></g>`
+    `<text x="${n(toLeft ? x - 4 : x + 4)}" y="${n(labelY)}"${toLeft ? ' text-anchor="end"' : ''}>${esc(label)}</text></g>`
   );
 }
 
@@ -135,10 +143,10 @@ export function capacityTimeChart(view: CapacityView): string {
   parts.push(stepSeries('scheduled-rate', STYLES.scheduled, view.scheduledRate, ra));
   parts.push(stepSeries('rate', STYLES.rate, view.rate, ra));
   parts.push(stepSeries('users', STYLES.users, view.users, a));
-  if (r.generator !== null) parts.push(marker('generator', STYLES.generator, r.generator.atS, 'generator saturated', a, top, plotH, top + 26));
+  if (r.generator !== null) parts.push(marker('generator', STYLES.generator, r.generator.atS, 'generator saturated', a, top, plotH, top + 26, right));
   if (r.firstBreak !== null) {
     const b = r.firstBreak;
-    parts.push(marker('break', STYLES.break, b.atS, `first break: ${CAUSE_TEXT[b.cause]}`, a, top, plotH, top + 12, ` data-cause="${b.cause}"`));
+    parts.push(marker('break', STYLES.break, b.atS, `first break: ${CAUSE_TEXT[b.cause]}`, a, top, plotH, top + 12, right, ` data-cause="${b.cause}"`));
   }
   parts.push('</svg>');
   return parts.join('');

@@ -15,6 +15,7 @@ import { addWithMetadata, checked, metrics, violation } from '../metrics';
 import { checkFifoOnAdmission } from '../redis/invariants';
 import { createSocketIO, type SocketIOClient } from '../socketio';
 import { admissionFilter, isOwnAdmission } from './admission';
+import type { AdmissionWatch, Waiter } from '../capacity/admission-watch';
 import { clearTimeout, setTimeout } from 'k6/timers';
 import { Latch, sleepUntil } from './time';
 import { assertSameThreshold, countProtocolError, record, ThresholdMismatch, type UserContext } from './user';
@@ -29,6 +30,8 @@ export interface CapacityUserContext extends Pick<UserContext, 'cfg' | 'api' | '
   dropAfterMs: number;
   /** ENTRY_P95_MAX_MS: a user still on its way in then is counted at once, not when (or if) it gets in. */
   entryBoundMs: number;
+  /** The VU's admission watch (probes on): notification delays and silent admissions while users wait. */
+  watch: AdmissionWatch | undefined;
 }
 
 /**
@@ -87,6 +90,25 @@ function heldFrom(answer: CheckAnswer): number {
 async function waitInQueue(ctx: CapacityUserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, admitted: Latch<{ at: number }>): Promise<boolean> {
   addWithMetadata(metrics.queued, 1, { user: ctx.n, position: answer.position });
   metrics.positions.add(1);
+  const watched = ctx.watch?.add(me);
+  try {
+    return await waitWatched(ctx, token, me, answer, checkedAt, admitted, watched);
+  } finally {
+    if (watched !== undefined) ctx.watch?.drop(watched);
+  }
+}
+
+/** The watch already named this user not told (it may do so while the user waits on anything). */
+function namedByWatch(w: Waiter | undefined): boolean {
+  return w?.notTold === true;
+}
+
+function notifyDelay(ms: number): void {
+  capacityMetrics.notifyDelay.add(ms);
+  observe('notify_delay', ms);
+}
+
+async function waitWatched(ctx: CapacityUserContext, token: string, me: string, answer: Extract<CheckAnswer, { queued: true }>, checkedAt: number, admitted: Latch<{ at: number }>, watched: Waiter | undefined): Promise<boolean> {
   const boundAt = checkedAt + ctx.waitMaxMs;
   let got = await admitted.wait(Math.min(boundAt, ctx.loadEndAt) - Date.now());
   checked('silent_admission');
@@ -97,23 +119,27 @@ async function waitInQueue(ctx: CapacityUserContext, token: string, me: string, 
     // Past its bound. Admitted without being told, or still waiting?
     addWithMetadata(metrics.admissionLate, 1, { user: ctx.n, position: answer.position, bound_ms: ctx.waitMaxMs });
     observe('wait_late');
+    // The watch already named it: admitted, and untold past the grace.
+    if (namedByWatch(watched)) return true;
     const status = await attempt(() => ctx.http.run(() => ctx.api.status(token, ctx.eventId)));
     if (status.status === 'active') {
       const seen = Date.now();
       got = await admitted.wait(ctx.cfg.notifyGraceMs);
       if (got === undefined) {
-        violation('silent_admission');
-        observe('not_told');
+        if (!namedByWatch(watched)) {
+          violation('silent_admission');
+          observe('not_told');
+        }
         return true;
       }
-      capacityMetrics.notifyDelay.add(got.at - seen);
-      observe('notify_delay', got.at - seen);
+      if (watched === undefined) notifyDelay(got.at - seen);
     } else {
       // Still queued: it keeps its place until admitted or the load ends.
       got = await admitted.wait(ctx.loadEndAt - Date.now());
       if (got === undefined) return false;
     }
   }
+  if (watched !== undefined) notifyDelay(ctx.watch!.told(watched, got.at));
   metrics.admittedFromQueue.add(1);
   const waited = got.at - checkedAt;
   addWithMetadata(metrics.admissionWait, waited, { user: ctx.n, position: answer.position, bound_ms: ctx.waitMaxMs });

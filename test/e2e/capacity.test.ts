@@ -5,11 +5,16 @@
 //    exact knee from the samples says so too;
 // 2. a room that breaks early (waits past WAIT_MAX_MS: a threshold of 2, a long
 //    dwell): exit 99 on queue_capacity_breaks{cause:wait_bound}, the exact knee
-//    names the same cause, and it held fewer users than the correct room;
-// 3. a load generator that cannot keep the rate (one VU, one HTTP slot, calls
+//    names the same cause, it held fewer users than the correct room, and the
+//    report draws the break and the last healthy window where they were
+//    (checked in Chromium when it is installed);
+// 3. a room that admits without telling (silent-admission): exit 99 on
+//    not_told, found by the VUs' admission watch within NOTIFY_GRACE_MS of the
+//    admission rather than at WAIT_MAX_MS;
+// 4. a load generator that cannot keep the rate (one VU, one HTTP slot, calls
 //    slowed by the hostile switch): exit 99 on the generator's rule, and the
 //    answer claims no room capacity;
-// 4. the parameter contradictions: exit 107, one line each.
+// 5. the parameter contradictions: exit 107, one line each.
 // CAPACITY_MATRIX=1 (make test-capacity) adds, through tools/run-scenario.sh as
 // make runs it: the ramp split over two k6 instances (the verdict's knee over
 // both instances' samples), the busy room (a room cause, never the generator),
@@ -20,7 +25,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capacityOfFiles } from '../../capacity/cli.ts';
+import { capacityOfFiles, writeCapacity } from '../../capacity/cli.ts';
+import { makeReport } from '../../report/report.ts';
+import { esc } from '../../report/svg.ts';
+import { chromiumMissing } from '../support/chromium.ts';
+import { checkReportInBrowser } from '../support/report-browser.ts';
 import type { CapacityResult } from '../../lib/capacity/types.ts';
 import { explain, ROOT, runK6, runScenario, type RunResult } from '../support/scenario.ts';
 
@@ -36,6 +45,35 @@ async function knee(r: RunResult): Promise<CapacityResult> {
 const inRun = (r: RunResult): CapacityResult | undefined => (r.summary as { queue_k6?: { capacity?: CapacityResult } } | undefined)?.queue_k6?.capacity;
 
 let correctHeld = 0;
+
+const ruleState = (r: RunResult, metric: string): string | undefined =>
+  (r.summary as { queue_k6?: { rules?: Array<{ metric: string; state: string }> } } | undefined)?.queue_k6?.rules?.find((o) => o.metric === metric)?.state;
+
+/**
+ * The page make capacity writes for this run (the exact knee written into the
+ * results file, then report/): the section says the same line, and in Chromium
+ * the first break and the last healthy window are drawn where they happened,
+ * with no label cut off or overlapping.
+ */
+async function reportShowsTheBreak(r: RunResult, exact: CapacityResult): Promise<void> {
+  const summaryPath = join(r.resultsDir!, 'run.json');
+  await writeCapacity(summaryPath, exact);
+  const made = await makeReport({ summaryPath, samplePaths: [join(r.resultsDir!, 'run.ndjson.gz')] });
+  const html = readFileSync(made.outPath, 'utf8');
+  assert.ok(html.includes(`data-capacity-line="">${esc(exact.line)}<`), 'the report\'s answer is not the exact line');
+  for (const chart of ['capacity-time', 'capacity-connect']) assert.ok(html.includes(`data-chart="${chart}"`), `no ${chart} chart`);
+  // Nobody was admitted from the queue before this break (arrivals take the freed slots): the page says so.
+  const told = exact.series?.notifyDelayP95Ms.some((v) => v !== null) ?? false;
+  assert.ok(told ? html.includes('data-chart="capacity-notify"') : html.includes('No notification delay was measured in any window'), `notify delays ${JSON.stringify(exact.series?.notifyDelayP95Ms)}`);
+  if (chromiumMissing() !== undefined) return;
+  const seen = await checkReportInBrowser(made.outPath, { verdict: 'fail', screenshot: join(ROOT, 'results/capacity-break.png') });
+  const b = seen.capacity?.break;
+  assert.equal(b?.cause, exact.firstBreak?.cause);
+  assert.ok(b?.drawnT !== null && b?.drawnT !== undefined && Math.abs(b.drawnT - exact.firstBreak!.atS) <= 0.5, `break drawn at ${b?.drawnT} s, it happened at ${exact.firstBreak?.atS} s`);
+  const h = seen.capacity?.held;
+  assert.ok(h !== null && h !== undefined && exact.held !== null, 'no last healthy window drawn');
+  assert.ok(Math.abs((h.drawnFrom ?? NaN) - exact.held.fromS) <= 0.5 && Math.abs((h.drawnTo ?? NaN) - exact.held.toS) <= 0.5, `healthy window drawn ${h.drawnFrom}–${h.drawnTo} s, it was ${exact.held.fromS}–${exact.held.toS} s`);
+}
 
 test('correct room, a ramp it holds, under the hostile switch: the requirement is met, nothing breaks', async () => {
   const r = await runScenario({
@@ -56,6 +94,11 @@ test('correct room, a ramp it holds, under the hostile switch: the requirement i
     assert.deepEqual(exact.breaks, [], exact.line);
     assert.match(exact.line, /^capacity: requirement \(150 users\) met: the room held \d+ waiting users \(\d+ open sockets\) at [\d.]+ arrivals\/s/);
     assert.ok(exact.held !== null && exact.held.users > 0);
+    // Every user admitted from the queue was timed by its VU's admission watch (probes are on here).
+    const delays = r.summary?.metrics['queue_notify_delay']?.values.count ?? 0;
+    const fromQueue = r.summary?.metrics['queue_admitted_from_queue']?.values.count ?? 0;
+    assert.ok(fromQueue > 0, explain(r));
+    assert.equal(delays, fromQueue, 'one notification delay per user admitted from the queue');
     correctHeld = exact.held.users;
   } finally {
     if (r.workDir !== undefined) rmSync(r.workDir, { recursive: true, force: true });
@@ -80,6 +123,31 @@ test('a room that breaks early (waits past WAIT_MAX_MS) fails on that cause, wit
     // It stopped early: well before the 20 s ramp's 600 users had all arrived.
     assert.ok((r.summary?.metrics['queue_arrival_lag']?.values.count ?? 0) < 400, 'the run went on after the break');
     if (correctHeld > 0) assert.ok((exact.held?.users ?? 0) < correctHeld, `early knee ${exact.held?.users} vs correct ${correctHeld}`);
+    await reportShowsTheBreak(r, exact);
+  } finally {
+    if (r.workDir !== undefined) rmSync(r.workDir, { recursive: true, force: true });
+  }
+});
+
+test('a room that admits without telling (silent-admission) breaks on not_told within the grace, not at the wait bound', async () => {
+  const r = await runScenario({
+    scenario: 'capacity', threshold: 2, intervalMs: 1000, faults: ['silent-admission'],
+    // The room's check gives a freed slot to a new arrival before the queue (queue-contract), so the queue
+    // moves once the 40 arrivals are over (about 7 s); the load ends a 10 s window after the last one.
+    env: { ...BASE, USERS: '40', START_RATE: '5', MAX_RATE: '20', RAMP_S: '20', WINDOW_S: '10', NOTIFY_GRACE_MS: '1500', DWELL_MS: '2000' },
+    args: SAMPLES, keepResults: true, timeoutMs: 240_000,
+  });
+  try {
+    assert.equal(r.code, 99, explain(r));
+    assert.ok(r.failed.includes('queue_capacity_breaks{cause:not_told} count==0'), explain(r));
+    const exact = await knee(r);
+    assert.equal(exact.firstBreak?.cause, 'not_told', exact.line);
+    // WAIT_MAX_MS is 60 s and the load ends long before: only the watch can find it, a poll and a grace
+    // after the first admission from the queue.
+    assert.ok((exact.firstBreak?.atS ?? Infinity) < 20, `${exact.line}\n${explain(r)}`);
+    assert.equal(r.summary?.metrics['queue_admission_late']?.values.count ?? 0, 0, 'no wait reached its bound');
+    // Judged on what the watch measured, not "not judged" for want of a judged wait.
+    assert.equal(ruleState(r, 'queue_capacity_breaks{cause:not_told}'), 'failed', explain(r));
   } finally {
     if (r.workDir !== undefined) rmSync(r.workDir, { recursive: true, force: true });
   }

@@ -65,6 +65,17 @@ export interface ReportMeasurements {
   overlaps: string[];
   /** The smallest rendered label height in the charts (px). */
   minLabelPx: number | null;
+  /** The capacity section's time chart, when the page has one. */
+  capacity: CapacityGeometry | null;
+}
+
+export interface CapacityGeometry {
+  /** The first break's marker: its cause, its data-t and its line's x read back through the x axis (s). */
+  break: { cause: string | null; t: number | null; drawnT: number | null } | null;
+  /** The last healthy window's band, read back through the x axis (s). */
+  held: { from: number | null; to: number | null; drawnFrom: number | null; drawnTo: number | null } | null;
+  /** Labels of the time chart drawn partly outside its own box (clipped). */
+  clipped: string[];
 }
 
 // Runs in the page: everything the checks need, measured with getBoundingClientRect.
@@ -83,6 +94,7 @@ const MEASURE = `(() => {
     counts: {},
     overlaps: [],
     minLabelPx: null,
+    capacity: null,
   };
   const queue = document.querySelector('svg[data-chart="queue"]');
   if (queue) {
@@ -121,6 +133,23 @@ const MEASURE = `(() => {
     }
   }
   out.minLabelPx = Number.isFinite(minLabel) ? minLabel : null;
+  const cap = document.querySelector('svg[data-chart="capacity-time"]');
+  if (cap) {
+    const xt = [...cap.querySelectorAll('.xtick')].map((g) => ({ v: Number(g.getAttribute('data-v')), x: g.querySelector('line').getBoundingClientRect().x }));
+    const a = xt[0], b = xt[xt.length - 1];
+    const tAt = (x) => (xt.length < 2 ? null : a.v + ((x - a.x) * (b.v - a.v)) / (b.x - a.x));
+    const mark = cap.querySelector('[data-series="break"]');
+    const band = cap.querySelector('rect[data-series="held"]');
+    const box = cap.getBoundingClientRect();
+    const bandBox = band?.getBoundingClientRect();
+    out.capacity = {
+      break: mark ? { cause: mark.getAttribute('data-cause'), t: num(mark.getAttribute('data-t')), drawnT: tAt(mark.querySelector('line').getBoundingClientRect().x) } : null,
+      held: band ? { from: num(band.getAttribute('data-from')), to: num(band.getAttribute('data-to')), drawnFrom: tAt(bandBox.left), drawnTo: tAt(bandBox.right) } : null,
+      clipped: [...cap.querySelectorAll('text')].map((t) => ({ t: t.textContent, r: t.getBoundingClientRect() }))
+        .filter((l) => l.r.width > 0 && (l.r.left < box.left - 0.5 || l.r.right > box.right + 0.5 || l.r.top < box.top - 0.5 || l.r.bottom > box.bottom + 0.5))
+        .map((l) => l.t),
+    };
+  }
   return out;
 })()`;
 
@@ -155,6 +184,7 @@ export async function checkReportInBrowser(htmlPath: string, expect: ReportExpec
   check(m.scrollWidth <= m.viewportWidth, `the page scrolls sideways at ${m.viewportWidth} px (${m.scrollWidth} px wide)`);
   check(m.overlaps.length === 0, `overlapping labels: ${m.overlaps.slice(0, 5).join('; ')}`);
   check(m.minLabelPx === null || m.minLabelPx >= 10, `chart labels as small as ${m.minLabelPx} px`);
+  check((m.capacity?.clipped.length ?? 0) === 0, `capacity chart labels cut off at its edge: ${m.capacity?.clipped.join('; ')}`);
   if (expect.verdict !== undefined) check(m.verdict === expect.verdict, `verdict ${m.verdict}, expected ${expect.verdict}`);
 
   const active = m.series.active;
