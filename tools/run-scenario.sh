@@ -86,7 +86,8 @@ if [[ -z "${API_URL:-}" ]]; then
     # A room of N processes also listens on TARGET_PORT+1 .. TARGET_PORT+N: find a block that is free.
     # (A malformed TARGET_PROCESSES is target-ctl's to name; here it only asks for no extra ports.)
     extra=0
-    if [[ "${TARGET_PROCESSES:-1}" =~ ^[0-9]{1,2}$ ]] && (( TARGET_PROCESSES > 1 )); then extra="$TARGET_PROCESSES"; fi
+    processes="${TARGET_PROCESSES:-1}"
+    if [[ "$processes" =~ ^[0-9]{1,2}$ ]] && (( processes > 1 )); then extra="$processes"; fi
     TARGET_PORT="$(node tools/free-port.mjs "$extra")"
     export TARGET_PORT
   fi
