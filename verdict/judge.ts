@@ -1,5 +1,5 @@
 // Judging the run's thresholds (queue_k6.thresholds) on the merged data, with
-// k6's expression syntax (parsed by the Node runner's parseExpression) and
+// k6's expression syntax (parsed by lib/rules/expression.ts, which the bundle uses too) and
 // k6's rules for which aggregation fits which metric type.
 //
 // Metrics without samples, as k6 judges them at the end of a run (grafana/k6
