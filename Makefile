@@ -46,7 +46,7 @@ test-unit: install
 test-faults: install
 	FAULT_RUNS=$${FAULT_RUNS:-5} bash tools/test.sh faults
 
-## test-hostile: every case of the hostile matrix (each scenario at its defaults and at the edges of its parameters, the correct room, the runner's spread on; about 12 min; make test runs its CI set)
+## test-hostile: every case of the hostile matrix (each scenario at its defaults and at the edges of its parameters, the correct room, the runner's spread on; about 14 min; make test runs its CI set)
 test-hostile: install
 	HOSTILE_EDGES=all bash tools/test.sh hostile
 
